@@ -1,0 +1,142 @@
+#include "wire.h"
+
+namespace pymemprof {
+namespace {
+
+enum FrameField : uint32_t { kHeader = 1, kCodeObjects = 2, kStackNodes = 3, kThreads = 4, kBatch = 5, kMarks = 6, kTrailer = 7 };
+
+void append_frame(uint32_t field, const ProtoBuffer& body, std::string& out) {
+  ProtoBuffer frame;
+  frame.message_field(field, body);
+  ProtoBuffer length;
+  length.varint(frame.size());
+  out.append(length.bytes());
+  out.append(frame.bytes());
+}
+
+}  // namespace
+
+void encode_header(const HeaderInfo& h, std::string& out) {
+  ProtoBuffer geometry;
+  geometry.uint_field(1, h.arena_size);
+  geometry.uint_field(2, h.pool_size);
+  geometry.uint_field(3, h.alignment);
+  geometry.uint_field(4, h.small_request_threshold);
+  ProtoBuffer m;
+  m.bytes_field(1, kMagic);
+  m.uint_field(2, kFormatVersion);
+  m.bytes_field(3, h.python_version);
+  m.uint_field(4, h.python_hexversion);
+  m.message_field(5, geometry);
+  m.uint_field(6, h.pid);
+  for (const auto& a : h.argv) {  // repeated string: empty strings must still be written
+    m.tag(7, 2);
+    m.varint(a.size());
+    m.bytes().append(a);
+  }
+  m.uint_field(8, h.start_time_unix_us);
+  m.bytes_field(9, h.executable);
+  m.uint_field(10, h.sample_bytes);
+  append_frame(kHeader, m, out);
+}
+
+void encode_code_objects(const std::vector<CodeInfo>& codes, std::string& out) {
+  ProtoBuffer list;
+  for (const auto& c : codes) {
+    ProtoBuffer m, starts, lines;
+    m.uint_field(1, c.id);
+    m.bytes_field(2, c.name);
+    m.bytes_field(3, c.qualname);
+    m.bytes_field(4, c.filename);
+    m.uint_field(5, c.first_line);
+    for (uint32_t s : c.line_starts) starts.varint(s);
+    for (int32_t l : c.lines) lines.varint(ProtoBuffer::zigzag(l));
+    m.packed_field(6, starts);
+    m.packed_field(7, lines);
+    list.message_field(1, m);
+  }
+  append_frame(kCodeObjects, list, out);
+}
+
+void encode_stack_nodes(const std::vector<StackNode>& nodes, std::string& out) {
+  ProtoBuffer ids, parents, codes, offsets, m;
+  for (const auto& n : nodes) {
+    ids.varint(n.id);
+    parents.varint(n.parent);
+    codes.varint(n.code);
+    offsets.varint(n.offset);
+  }
+  m.packed_field(1, ids);
+  m.packed_field(2, parents);
+  m.packed_field(3, codes);
+  m.packed_field(4, offsets);
+  append_frame(kStackNodes, m, out);
+}
+
+void encode_threads(const std::vector<ThreadInfo>& threads, std::string& out) {
+  ProtoBuffer list;
+  for (const auto& t : threads) {
+    ProtoBuffer m;
+    m.uint_field(1, t.id);
+    m.uint_field(2, t.native_id);
+    m.bytes_field(3, t.name);
+    list.message_field(1, m);
+  }
+  append_frame(kThreads, list, out);
+}
+
+void encode_marks(const std::vector<MarkInfo>& marks, std::string& out) {
+  ProtoBuffer list;
+  for (const auto& k : marks) {
+    ProtoBuffer m;
+    m.uint_field(1, k.id);
+    m.bytes_field(2, k.name);
+    list.message_field(1, m);
+  }
+  append_frame(kMarks, list, out);
+}
+
+void encode_trailer(const TrailerInfo& t, std::string& out) {
+  ProtoBuffer m;
+  m.uint_field(1, t.records);
+  m.uint_field(2, t.allocations);
+  m.uint_field(3, t.frees);
+  m.uint_field(4, t.duration_us);
+  m.uint_field(5, t.batches);
+  m.uint_field(6, t.dropped_records);
+  // An empty trailer still has to be recognisable as present.
+  append_frame(kTrailer, m, out);
+}
+
+void BatchEncoder::add(const RawRecord& r, uint32_t thread, uint64_t time_us) {
+  if (count_ == 0) {
+    base_time_us_ = last_time_us_ = time_us;
+    last_address_ = 0;
+  }
+  if (time_us < last_time_us_) time_us = last_time_us_;  // calibration drift must not go backwards
+  kind_.varint(static_cast<uint8_t>(r.kind));
+  address_.varint(ProtoBuffer::zigzag(static_cast<int64_t>(r.address - last_address_)));
+  last_address_ = r.address;
+  if (kind_has_size(r.kind)) size_.varint(r.size);
+  if (kind_has_stack(r.kind)) stack_.varint(r.stack);
+  thread_.varint(thread);
+  time_.varint(time_us - last_time_us_);
+  last_time_us_ = time_us;
+  ++count_;
+}
+
+void BatchEncoder::finish(std::string& out) {
+  ProtoBuffer m;
+  m.packed_field(1, kind_);
+  m.packed_field(2, address_);
+  m.packed_field(3, size_);
+  m.packed_field(4, stack_);
+  m.packed_field(5, thread_);
+  m.packed_field(6, time_);
+  m.uint_field(7, base_time_us_);
+  append_frame(kBatch, m, out);
+  kind_.clear(); address_.clear(); size_.clear(); stack_.clear(); thread_.clear(); time_.clear();
+  count_ = 0;
+}
+
+}  // namespace pymemprof

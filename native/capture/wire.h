@@ -1,0 +1,115 @@
+// Hand-written protobuf encoding of the messages in proto/capture.proto (field numbers must match
+// it). Messages are built into byte buffers by the writer thread only.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "record.h"
+
+namespace pymemprof {
+
+class ProtoBuffer {
+ public:
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      bytes_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    bytes_.push_back(static_cast<char>(v));
+  }
+  static uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+  void tag(uint32_t field, uint32_t wire_type) { varint((uint64_t(field) << 3) | wire_type); }
+  void uint_field(uint32_t field, uint64_t v) {
+    if (v == 0) return;  // proto3 default
+    tag(field, 0);
+    varint(v);
+  }
+  void bytes_field(uint32_t field, const std::string& s) {
+    if (s.empty()) return;
+    tag(field, 2);
+    varint(s.size());
+    bytes_.append(s);
+  }
+  void message_field(uint32_t field, const ProtoBuffer& m) {
+    tag(field, 2);
+    varint(m.size());
+    bytes_.append(m.bytes_);
+  }
+  // A packed repeated field from an already-encoded run of varints.
+  void packed_field(uint32_t field, const ProtoBuffer& varints) {
+    if (varints.size() == 0) return;
+    message_field(field, varints);
+  }
+  size_t size() const { return bytes_.size(); }
+  const std::string& bytes() const { return bytes_; }
+  std::string& bytes() { return bytes_; }
+  void clear() { bytes_.clear(); }
+
+ private:
+  std::string bytes_;
+};
+
+struct HeaderInfo {
+  std::string python_version;
+  uint32_t python_hexversion = 0;
+  uint32_t arena_size = 0, pool_size = 0, alignment = 0, small_request_threshold = 0;
+  uint32_t pid = 0;
+  std::vector<std::string> argv;
+  uint64_t start_time_unix_us = 0;
+  std::string executable;
+  uint64_t sample_bytes = 0;
+};
+
+struct CodeInfo {
+  uint32_t id = 0;
+  std::string name, qualname, filename;
+  uint32_t first_line = 0;
+  std::vector<uint32_t> line_starts;
+  std::vector<int32_t> lines;
+};
+
+struct StackNode {
+  uint32_t id, parent, code, offset;
+};
+
+struct ThreadInfo {
+  uint32_t id;
+  uint64_t native_id;
+  std::string name;
+};
+
+struct MarkInfo {
+  uint32_t id;
+  std::string name;
+};
+
+struct TrailerInfo {
+  uint64_t records = 0, allocations = 0, frees = 0, duration_us = 0, batches = 0, dropped_records = 0;
+};
+
+constexpr uint32_t kFormatVersion = 1;
+constexpr const char* kMagic = "pymemprof";
+
+// Each returns one complete length-delimited Frame appended to `out`.
+void encode_header(const HeaderInfo& h, std::string& out);
+void encode_code_objects(const std::vector<CodeInfo>& codes, std::string& out);
+void encode_stack_nodes(const std::vector<StackNode>& nodes, std::string& out);
+void encode_threads(const std::vector<ThreadInfo>& threads, std::string& out);
+void encode_marks(const std::vector<MarkInfo>& marks, std::string& out);
+void encode_trailer(const TrailerInfo& t, std::string& out);
+
+// Encodes records (already in time order, times in microseconds) as one RecordBatch frame.
+class BatchEncoder {
+ public:
+  void add(const RawRecord& r, uint32_t thread, uint64_t time_us);
+  size_t count() const { return count_; }
+  void finish(std::string& out);  // appends the frame and resets
+
+ private:
+  ProtoBuffer kind_, address_, size_, stack_, thread_, time_;
+  uint64_t base_time_us_ = 0, last_time_us_ = 0, last_address_ = 0;
+  size_t count_ = 0;
+};
+
+}  // namespace pymemprof

@@ -1,0 +1,679 @@
+#include "tracer.h"
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "../capture/writer.h"
+#include "frame_access.h"
+
+namespace pymemprof {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Per-thread state. Reached through a thread_local pointer; created on a thread's first traced
+// allocation or call event.
+
+struct ShadowFrame {
+  pmp_frame frame;
+  uint32_t code;  // interned code object id
+  uint32_t node;  // this frame's stack node while it is an ancestor (its offset is then fixed); 0 = unknown
+};
+
+struct NodeCacheSlot {
+  uint32_t parent, code, offset, id;
+};
+struct CodeCacheSlot {
+  PyCodeObject* code;
+  uint32_t id;
+};
+
+struct ThreadTracer {
+  RecordRing* ring = nullptr;
+  bool in_hook = false;       // re-entrancy guard: set while the tracer itself runs code that allocates
+  bool deferring = false;     // inside a MEM/OBJ realloc: arena events wait (see hook_realloc)
+  int deferred_count = 0;
+  RawRecord deferred[4];
+  PyThreadState* tstate = nullptr;
+  std::vector<ShadowFrame> stack;
+  static constexpr size_t kNodeSlots = 4096, kCodeSlots = 1024;
+  NodeCacheSlot node_cache[kNodeSlots] = {};
+  CodeCacheSlot code_cache[kCodeSlots] = {};
+};
+
+CaptureWriter* g_writer = nullptr;
+std::atomic<bool> g_active{false};
+bool g_forked = false;
+bool g_stopped = false;
+pid_t g_pid = 0;
+pthread_key_t g_thread_key;
+std::atomic<uint32_t> g_arena_size{0};
+
+__attribute__((tls_model("initial-exec"))) thread_local ThreadTracer* t_tracer = nullptr;
+__attribute__((tls_model("initial-exec"))) thread_local bool t_thread_ended = false;
+
+void warn(const std::string& message) {
+  std::string line = "pymemprof: warning: " + message + "\n";
+  ssize_t ignored = ::write(2, line.data(), line.size());
+  (void)ignored;
+}
+
+void on_thread_exit(void* p) {
+  auto* t = static_cast<ThreadTracer*>(p);
+  t_tracer = nullptr;
+  t_thread_ended = true;  // late frees of this thread are not recorded rather than starting a new ring
+  if (t->ring && g_writer) g_writer->release_thread(t->ring);
+  delete t;
+}
+
+ThreadTracer* this_thread() noexcept {
+  ThreadTracer* t = t_tracer;
+  if (t) return t;
+  if (t_thread_ended || !g_writer) return nullptr;
+  t = new (std::nothrow) ThreadTracer();
+  if (!t) return nullptr;
+  t->ring = g_writer->register_thread(static_cast<uint64_t>(syscall(SYS_gettid)));
+  if (!t->ring) {
+    delete t;
+    return nullptr;
+  }
+  t_tracer = t;
+  pthread_setspecific(g_thread_key, t);
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stacks. A call event pushes (frame, code id); the node of a frame is interned lazily, at the
+// first allocation that needs it, from its parent's node and the offset it executes at.
+
+uint32_t intern_node(ThreadTracer* t, uint32_t parent, uint32_t code, uint32_t offset) noexcept {
+  uint64_t h = (uint64_t(parent) * 0x9E3779B97F4A7C15ull) ^ (uint64_t(code) * 0xC2B2AE3D27D4EB4Full) ^ (uint64_t(offset) * 0x165667B19E3779F9ull);
+  NodeCacheSlot& slot = t->node_cache[(h >> 40) & (ThreadTracer::kNodeSlots - 1)];
+  if (slot.id != 0 && slot.parent == parent && slot.code == code && slot.offset == offset) return slot.id;
+  uint32_t id = g_writer->intern_node(parent, code, offset);
+  slot = {parent, code, offset, id};
+  return id;
+}
+
+uint32_t current_node(ThreadTracer* t) noexcept {
+  auto& s = t->stack;
+  size_t n = s.size();
+  if (n == 0) return 0;
+  size_t i = n - 1;  // find the outermost ancestor without a cached node
+  while (i > 0 && s[i - 1].node == 0) --i;
+  uint32_t node = i > 0 ? s[i - 1].node : 0;
+  for (; i + 1 < n; ++i) {
+    node = intern_node(t, node, s[i].code, pmp_frame_offset(s[i].frame));
+    s[i].node = node;
+  }
+  return intern_node(t, node, s[n - 1].code, pmp_frame_offset(s[n - 1].frame));
+}
+
+std::string utf8_or(PyObject* s, const char* fallback) {
+  if (s && PyUnicode_Check(s)) {
+    Py_ssize_t len = 0;
+    const char* p = PyUnicode_AsUTF8AndSize(s, &len);
+    if (p) return std::string(p, static_cast<size_t>(len));
+    PyErr_Clear();
+  }
+  return fallback;
+}
+
+void read_line_table(PyCodeObject* code, CodeInfo& info) {
+#if PY_VERSION_HEX >= 0x030A0000
+  PyObject* it = PyObject_CallMethod(reinterpret_cast<PyObject*>(code), "co_lines", nullptr);
+  if (!it) {
+    PyErr_Clear();
+    return;
+  }
+  PyObject* iter = PyObject_GetIter(it);
+  Py_DECREF(it);
+  if (!iter) {
+    PyErr_Clear();
+    return;
+  }
+  while (PyObject* item = PyIter_Next(iter)) {
+    long start = PyLong_AsLong(PyTuple_GET_ITEM(item, 0));
+    PyObject* line_obj = PyTuple_GET_ITEM(item, 2);
+    long line = line_obj == Py_None ? -1 : PyLong_AsLong(line_obj);
+    Py_DECREF(item);
+    if (!info.lines.empty() && info.lines.back() == line) continue;
+    info.line_starts.push_back(static_cast<uint32_t>(start));
+    info.lines.push_back(static_cast<int32_t>(line));
+  }
+  Py_DECREF(iter);
+  PyErr_Clear();
+#else
+  // 3.9: co_lnotab holds (byte increment, signed line increment) pairs, as dis.findlinestarts reads it.
+  PyObject* lnotab = code->co_lnotab;
+  if (!lnotab || !PyBytes_Check(lnotab)) return;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(PyBytes_AS_STRING(lnotab));
+  Py_ssize_t len = PyBytes_GET_SIZE(lnotab);
+  long line = code->co_firstlineno, last_line = -2;
+  uint32_t addr = 0;
+  for (Py_ssize_t i = 0; i + 1 < len; i += 2) {
+    if (p[i]) {
+      if (line != last_line) {
+        info.line_starts.push_back(addr);
+        info.lines.push_back(static_cast<int32_t>(line));
+        last_line = line;
+      }
+      addr += p[i];
+    }
+    line += static_cast<signed char>(p[i + 1]);
+  }
+  if (line != last_line) {
+    info.line_starts.push_back(addr);
+    info.lines.push_back(static_cast<int32_t>(line));
+  }
+#endif
+}
+
+// Code objects are interned by address and kept alive (one reference each) so an address is never
+// reused for another code object while the capture refers to it. Called with the GIL held.
+std::mutex g_code_mutex;
+std::unordered_map<PyCodeObject*, uint32_t> g_code_ids;
+
+uint32_t code_id(ThreadTracer* t, PyCodeObject* code) {
+  CodeCacheSlot& slot = t->code_cache[(reinterpret_cast<uintptr_t>(code) >> 4) & (ThreadTracer::kCodeSlots - 1)];
+  if (slot.code == code) return slot.id;
+  uint32_t id = 0;
+  {
+    std::lock_guard<std::mutex> lock(g_code_mutex);
+    auto it = g_code_ids.find(code);
+    if (it != g_code_ids.end()) id = it->second;
+  }
+  if (id == 0) {
+    bool was_in_hook = t->in_hook;
+    t->in_hook = true;  // what the tracer allocates here is not the program's
+    CodeInfo info;
+    PyObject* co = reinterpret_cast<PyObject*>(code);
+    info.name = utf8_or(code->co_name, "?");
+#if PY_VERSION_HEX >= 0x030B0000
+    info.qualname = utf8_or(code->co_qualname, info.name.c_str());
+#else
+    info.qualname = info.name;
+#endif
+    info.filename = utf8_or(code->co_filename, "?");
+    info.first_line = static_cast<uint32_t>(code->co_firstlineno);
+    read_line_table(code, info);
+    Py_INCREF(co);
+    id = g_writer->add_code(std::move(info));
+    {
+      std::lock_guard<std::mutex> lock(g_code_mutex);
+      g_code_ids.emplace(code, id);
+    }
+    t->in_hook = was_in_hook;
+  }
+  slot = {code, id};
+  return id;
+}
+
+void push_frame(ThreadTracer* t, pmp_frame frame, PyCodeObject* code) {
+  uint32_t id = code_id(t, code);
+  if (!t->stack.empty()) t->stack.back().node = 0;  // the caller's offset has moved since it was cached
+  t->stack.push_back({frame, id, 0});
+}
+
+void pop_frame(ThreadTracer* t, pmp_frame frame) {
+  auto& s = t->stack;
+  if (s.empty()) return;
+  if (s.back().frame == frame || frame == nullptr) {
+    s.pop_back();
+    return;
+  }
+  for (size_t i = s.size(); i-- > 0;) {  // a missed event: cut back to the frame that is leaving
+    if (s[i].frame == frame) {
+      s.resize(i);
+      return;
+    }
+  }
+}
+
+// Seeds a thread's shadow stack from the frames already running (when tracing starts mid-stack).
+void seed_stack(ThreadTracer* t, pmp_frame innermost) {
+  std::vector<pmp_frame> frames;
+  for (pmp_frame f = innermost; f && frames.size() < 10000; f = pmp_frame_back(f)) frames.push_back(f);
+  t->stack.clear();
+  for (size_t i = frames.size(); i-- > 0;) push_frame(t, frames[i], pmp_frame_code(frames[i]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Call/return events. 3.12+: sys.monitoring callbacks (cheap, all threads). Before: a C profile
+// function per thread, installed in new threads through threading.setprofile.
+
+#if PY_VERSION_HEX >= 0x030C0000
+constexpr int kMonitoringTool = 3;  // 2 (PROFILER_ID) is what cProfile takes
+
+ThreadTracer* callback_thread() {
+  ThreadTracer* t = this_thread();
+  if (t && !t->tstate) t->tstate = PyThreadState_Get();
+  return t;
+}
+
+PyObject* on_frame_enter(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? callback_thread() : nullptr;
+  if (t && nargs >= 1 && PyCode_Check(args[0])) {
+    PyCodeObject* code = reinterpret_cast<PyCodeObject*>(args[0]);
+    pmp_frame f = pmp_current_frame(t->tstate);
+    while (f && pmp_frame_code(f) != code) f = pmp_frame_back(f);
+    if (f) push_frame(t, f, code);
+  }
+  Py_RETURN_NONE;
+}
+
+PyObject* on_frame_exit(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? callback_thread() : nullptr;
+  if (t && nargs >= 1) pop_frame(t, pmp_current_frame(t->tstate));
+  Py_RETURN_NONE;
+}
+
+PyMethodDef g_enter_def = {"_frame_enter", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(on_frame_enter)), METH_FASTCALL, nullptr};
+PyMethodDef g_exit_def = {"_frame_exit", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(on_frame_exit)), METH_FASTCALL, nullptr};
+
+bool install_call_events() {
+  PyObject* enter = PyCFunction_New(&g_enter_def, nullptr);
+  PyObject* exit = PyCFunction_New(&g_exit_def, nullptr);
+  PyObject* globals = PyDict_New();
+  PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+  PyDict_SetItemString(globals, "enter", enter);
+  PyDict_SetItemString(globals, "exit", exit);
+  PyDict_SetItemString(globals, "TOOL", PyLong_FromLong(kMonitoringTool));
+  const char* code =
+      "import sys\n"
+      "m = sys.monitoring\n"
+      "E = m.events\n"
+      "m.use_tool_id(TOOL, 'pymemprof')\n"
+      "for ev in (E.PY_START, E.PY_RESUME, E.PY_THROW):\n"
+      "    m.register_callback(TOOL, ev, enter)\n"
+      "for ev in (E.PY_RETURN, E.PY_YIELD, E.PY_UNWIND):\n"
+      "    m.register_callback(TOOL, ev, exit)\n"
+      "m.set_events(TOOL, E.PY_START | E.PY_RESUME | E.PY_THROW | E.PY_RETURN | E.PY_YIELD | E.PY_UNWIND)\n";
+  PyObject* r = PyRun_String(code, Py_file_input, globals, globals);
+  Py_XDECREF(r);
+  Py_DECREF(globals);
+  Py_DECREF(enter);
+  Py_DECREF(exit);
+  if (!r) {
+    PyErr_Print();
+    return false;
+  }
+  return true;
+}
+
+void remove_call_events() {
+  PyObject* r = PyRun_SimpleString(
+                    "import sys\n"
+                    "sys.monitoring.set_events(3, 0)\n"
+                    "sys.monitoring.free_tool_id(3)\n") == 0
+                    ? Py_None
+                    : nullptr;
+  if (!r) PyErr_Clear();
+}
+
+void install_in_new_thread(ThreadTracer*, PyFrameObject*) { PyEval_SetProfile(nullptr, nullptr); }
+
+#else
+
+int profile_callback(PyObject*, PyFrameObject* frame, int what, PyObject*) {
+  if (!g_active.load(std::memory_order_relaxed)) return 0;
+  if (what != PyTrace_CALL && what != PyTrace_RETURN) return 0;
+  ThreadTracer* t = this_thread();
+  if (!t) return 0;
+  pmp_frame f = pmp_frame_of_object(frame);
+  if (what == PyTrace_CALL)
+    push_frame(t, f, pmp_frame_code(f));
+  else
+    pop_frame(t, f);
+  return 0;
+}
+
+bool install_call_events() {
+  PyEval_SetProfile(profile_callback, nullptr);
+  return true;
+}
+
+void remove_call_events() { PyEval_SetProfile(nullptr, nullptr); }
+
+void install_in_new_thread(ThreadTracer* t, PyFrameObject* frame) {
+  PyEval_SetProfile(profile_callback, nullptr);
+  seed_stack(t, pmp_frame_of_object(frame));
+}
+#endif
+
+// threading.setprofile() target: runs once at the start of each threading.Thread, where the
+// thread's name is known; installs this thread's call events where they are per thread.
+PyObject* on_thread_start(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  ThreadTracer* t = g_active.load() ? this_thread() : nullptr;
+  if (!t) {
+    PyEval_SetProfile(nullptr, nullptr);
+    Py_RETURN_NONE;
+  }
+  bool was_in_hook = t->in_hook;
+  t->in_hook = true;
+  PyObject* threading = PyImport_ImportModule("threading");
+  PyObject* current = threading ? PyObject_CallMethod(threading, "current_thread", nullptr) : nullptr;
+  PyObject* name = current ? PyObject_GetAttrString(current, "name") : nullptr;
+  if (name) g_writer->set_thread_name(t->ring->thread_id(), utf8_or(name, ""));
+  Py_XDECREF(name);
+  Py_XDECREF(current);
+  Py_XDECREF(threading);
+  PyErr_Clear();
+  t->in_hook = was_in_hook;
+  PyFrameObject* frame = nargs >= 1 && PyFrame_Check(args[0]) ? reinterpret_cast<PyFrameObject*>(args[0]) : nullptr;
+  install_in_new_thread(t, frame);
+  Py_RETURN_NONE;
+}
+PyMethodDef g_thread_start_def = {"_thread_start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(on_thread_start)), METH_FASTCALL, nullptr};
+
+// ---------------------------------------------------------------------------------------------
+// Allocator hooks. The original allocator runs first; then, if tracing, one record goes into this
+// thread's ring. No Python API, no lock (except interning a never-seen stack node), no I/O.
+
+struct DomainHooks {
+  PyMemAllocatorEx original;
+  Domain domain;
+};
+DomainHooks g_domains[3];
+PyObjectArenaAllocator g_original_arena;
+
+inline void record(ThreadTracer* t, RecordKind kind, void* address, uint64_t size, uint32_t stack, uint64_t ticks) noexcept {
+  RawRecord r;
+  r.ticks = ticks;
+  r.address = reinterpret_cast<uint64_t>(address);
+  r.size = size;
+  r.stack = stack;
+  r.kind = kind;
+  g_writer->push(t->ring, r);
+}
+
+inline void record_alloc(Domain d, void* p, size_t size) noexcept {
+  ThreadTracer* t = this_thread();
+  if (!t || t->in_hook) return;
+  t->in_hook = true;
+  record(t, alloc_kind(d), p, size, current_node(t), read_ticks());
+  t->in_hook = false;
+}
+
+void* hook_malloc(void* ctx, size_t size) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  void* p = h->original.malloc(h->original.ctx, size);
+  if (p && g_active.load(std::memory_order_relaxed)) record_alloc(h->domain, p, size);
+  return p;
+}
+
+void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  void* p = h->original.calloc(h->original.ctx, nelem, elsize);
+  if (p && g_active.load(std::memory_order_relaxed)) record_alloc(h->domain, p, nelem * elsize);
+  return p;
+}
+
+// A free is recorded before the block is released, so no other thread can be handed the same
+// address with an earlier time stamp, and so it precedes the arena release it may cause.
+void hook_free(void* ctx, void* ptr) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  if (ptr && g_active.load(std::memory_order_relaxed)) {
+    ThreadTracer* t = this_thread();
+    if (t && !t->in_hook) {
+      t->in_hook = true;
+      record(t, free_kind(h->domain), ptr, 0, 0, read_ticks());
+      t->in_hook = false;
+    }
+  }
+  h->original.free(h->original.ctx, ptr);
+}
+
+// pymalloc moves a block by allocating the new one, copying, then freeing the old one; arena
+// events raised inside are held back so they land around the pair in that order.
+void* hook_realloc(void* ctx, void* ptr, size_t size) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t || t->in_hook) return h->original.realloc(h->original.ctx, ptr, size);
+  uint64_t before = read_ticks();
+  bool defer = h->domain != Domain::kRaw;
+  t->deferring = defer;
+  t->deferred_count = 0;
+  void* p = h->original.realloc(h->original.ctx, ptr, size);
+  t->deferring = false;
+  t->in_hook = true;
+  auto flush_deferred = [&](RecordKind kind) {
+    for (int i = 0; i < t->deferred_count; ++i)
+      if (t->deferred[i].kind == kind) g_writer->push(t->ring, t->deferred[i]);
+  };
+  flush_deferred(RecordKind::kArenaAlloc);
+  if (p) {
+    uint32_t stack = current_node(t);
+    uint64_t after = read_ticks();
+    if (!ptr) {
+      record(t, alloc_kind(h->domain), p, size, stack, after);
+    } else if (p == ptr) {
+      record(t, resize_kind(h->domain), p, size, stack, after);
+    } else if (defer) {  // GIL held: order as pymalloc does it
+      record(t, alloc_kind(h->domain), p, size, stack, after);
+      record(t, free_kind(h->domain), ptr, 0, 0, after);
+    } else {  // raw domain, maybe without the GIL: the old block was released before `after`
+      record(t, free_kind(h->domain), ptr, 0, 0, before);
+      record(t, alloc_kind(h->domain), p, size, stack, after);
+    }
+  }
+  for (int i = 0; i < t->deferred_count; ++i) t->deferred[i].ticks = read_ticks();
+  flush_deferred(RecordKind::kArenaFree);
+  t->deferred_count = 0;
+  t->in_hook = false;
+  return p;
+}
+
+void record_arena(RecordKind kind, void* p, size_t size) noexcept {
+  ThreadTracer* t = this_thread();
+  if (!t) return;
+  RawRecord r;
+  r.ticks = read_ticks();
+  r.address = reinterpret_cast<uint64_t>(p);
+  r.size = size;
+  r.stack = 0;
+  r.kind = kind;
+  if (t->deferring && t->deferred_count < 4) {
+    t->deferred[t->deferred_count++] = r;
+  } else {
+    g_writer->push(t->ring, r);
+  }
+}
+
+void* hook_arena_alloc(void* ctx, size_t size) {
+  void* p = g_original_arena.alloc(g_original_arena.ctx, size);
+  if (p) {
+    g_arena_size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
+    if (g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaAlloc, p, size);
+  }
+  (void)ctx;
+  return p;
+}
+
+void hook_arena_free(void* ctx, void* ptr, size_t size) {
+  if (ptr && g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaFree, ptr, size);
+  g_original_arena.free(g_original_arena.ctx, ptr, size);
+  (void)ctx;
+}
+
+void install_allocator_hooks() {
+  const PyMemAllocatorDomain domains[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
+  const Domain ours[3] = {Domain::kRaw, Domain::kMem, Domain::kObj};
+  for (int i = 0; i < 3; ++i) {
+    PyMem_GetAllocator(domains[i], &g_domains[i].original);
+    g_domains[i].domain = ours[i];
+    PyMemAllocatorEx hooks = {&g_domains[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMem_SetAllocator(domains[i], &hooks);
+  }
+  PyObject_GetArenaAllocator(&g_original_arena);
+  PyObjectArenaAllocator arena = {nullptr, hook_arena_alloc, hook_arena_free};
+  PyObject_SetArenaAllocator(&arena);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `pymemprof` module inside the traced interpreter.
+
+PyObject* py_mark(PyObject*, PyObject* arg) {
+  if (!PyUnicode_Check(arg)) {
+    PyErr_SetString(PyExc_TypeError, "pymemprof.mark() takes a str name");
+    return nullptr;
+  }
+  std::string name = utf8_or(arg, "");
+  ThreadTracer* t = g_active.load() ? this_thread() : nullptr;
+  if (t && !t->in_hook) {
+    t->in_hook = true;
+    uint32_t id = g_writer->intern_mark(name);
+    record(t, RecordKind::kMark, nullptr, id, current_node(t), read_ticks());
+    t->in_hook = false;
+  }
+  Py_RETURN_NONE;
+}
+
+void stop_tracing();
+
+PyObject* py_stop(PyObject*, PyObject*) {
+  stop_tracing();
+  Py_RETURN_NONE;
+}
+
+PyObject* py_is_tracing(PyObject*, PyObject*) { return PyBool_FromLong(g_active.load() ? 1 : 0); }
+
+PyMethodDef g_module_methods[] = {
+    {"mark", py_mark, METH_O, "mark(name): record a named point in the capture"},
+    {"is_tracing", py_is_tracing, METH_NOARGS, "True while this process is being traced"},
+    {"_stop", py_stop, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr}};
+PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "pymemprof", "pymemprof tracer hooks for the traced program", -1, g_module_methods,
+                        nullptr, nullptr, nullptr, nullptr};
+
+PyObject* init_module() { return PyModule_Create(&g_module); }
+
+// ---------------------------------------------------------------------------------------------
+// Start and stop.
+
+void stop_tracing() {
+  if (g_stopped || g_forked) return;
+  g_stopped = true;
+  remove_call_events();
+  g_active.store(false);
+  g_writer->finish();
+}
+
+bool start_tracing(const RunOptions& options) {
+  ThreadTracer* t = this_thread();
+  if (t) g_writer->set_thread_name(t->ring->thread_id(), "MainThread");
+  if (t) t->in_hook = true;
+  bool ok = install_call_events();
+  PyObject* hook = PyCFunction_New(&g_thread_start_def, nullptr);
+  PyObject* threading = PyImport_ImportModule("threading");
+  PyObject* r1 = threading ? PyObject_CallMethod(threading, "setprofile", "O", hook) : nullptr;
+  PyObject* atexit = PyImport_ImportModule("atexit");
+  PyObject* module = PyImport_ImportModule("pymemprof");
+  PyObject* stop = module ? PyObject_GetAttrString(module, "_stop") : nullptr;
+  PyObject* r2 = atexit && stop ? PyObject_CallMethod(atexit, "register", "O", stop) : nullptr;
+  ok = ok && r1 && r2;
+  if (!ok) PyErr_Print();
+  Py_XDECREF(r1);
+  Py_XDECREF(r2);
+  Py_XDECREF(stop);
+  Py_XDECREF(module);
+  Py_XDECREF(atexit);
+  Py_XDECREF(threading);
+  Py_XDECREF(hook);
+
+  HeaderInfo h;
+  h.python_version = PY_VERSION;
+  h.python_hexversion = PY_VERSION_HEX;
+  uint32_t arena = g_arena_size.load();
+  h.arena_size = arena;
+  h.pool_size = arena / 64;  // 64 pools per arena in every pymalloc since 3.8 (256 KiB/4 KiB, 1 MiB/16 KiB)
+  h.alignment = arena ? 16 : 0;
+  h.small_request_threshold = arena ? 512 : 0;
+  h.pid = static_cast<uint32_t>(getpid());
+  h.argv = options.argv;
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  h.start_time_unix_us = uint64_t(tv.tv_sec) * 1000000u + uint64_t(tv.tv_usec);
+  h.executable = options.executable;
+  g_writer->set_header(h);
+  if (t) t->in_hook = false;
+  return ok;
+}
+
+void after_fork_in_child() {
+  // The writer thread does not exist here: record nothing and never touch the writer again.
+  g_forked = true;
+  g_active.store(false);
+}
+
+PyStatus configure(PyConfig* config, const RunOptions& options) {
+  PyConfig_InitPythonConfig(config);
+  PyStatus status = PyConfig_SetBytesString(config, &config->program_name, options.executable.c_str());
+  if (PyStatus_Exception(status)) return status;
+  std::vector<char*> argv;
+  std::string exe = options.executable;
+  argv.push_back(exe.data());
+  std::vector<std::string> copy = options.argv;
+  for (auto& a : copy) argv.push_back(a.data());
+  config->parse_argv = 1;
+  return PyConfig_SetBytesArgv(config, static_cast<Py_ssize_t>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+int run_traced(const RunOptions& options) {
+  // C extension modules resolve Python's symbols from the global scope.
+  if (!dlopen(options.libpython.c_str(), RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD) &&
+      !dlopen(options.libpython.c_str(), RTLD_NOW | RTLD_GLOBAL))
+    throw std::runtime_error(options.libpython + ": cannot load libpython: " + dlerror());
+
+  WriterOptions wo;
+  wo.warn = warn;
+  // Never freed: exiting threads and late hooks may still reach it after the program ends.
+  g_writer = new CaptureWriter(std::make_unique<FileSink>(options.capture_path), wo);
+  g_pid = getpid();
+  pthread_key_create(&g_thread_key, on_thread_exit);
+  pthread_atfork(nullptr, nullptr, after_fork_in_child);
+  g_writer->start();
+
+  PyPreConfig preconfig;
+  PyPreConfig_InitPythonConfig(&preconfig);
+  PyStatus status = Py_PreInitialize(&preconfig);  // sets up the allocators PYTHONMALLOC asks for
+  if (PyStatus_Exception(status)) throw std::runtime_error(std::string("cannot pre-initialise Python: ") + (status.err_msg ? status.err_msg : "?"));
+  install_allocator_hooks();
+  g_active.store(true);
+  PyImport_AppendInittab("pymemprof", init_module);
+
+  PyConfig config;
+  status = configure(&config, options);
+  if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
+  PyConfig_Clear(&config);
+  if (PyStatus_Exception(status)) {
+    g_active.store(false);
+    g_writer->finish();
+    if (PyStatus_IsExit(status)) return status.exitcode;
+    std::fprintf(stderr, "Fatal Python error: %s: %s\n", status.func ? status.func : "init", status.err_msg ? status.err_msg : "?");
+    return 1;
+  }
+  start_tracing(options);
+  int exit_code = Py_RunMain();
+  if (g_forked) {
+    std::fflush(nullptr);
+    _exit(exit_code);  // a forked child: leave without running the parent's teardown
+  }
+  if (!g_stopped) stop_tracing();
+  return exit_code;
+}
+
+}  // namespace pymemprof

@@ -1,0 +1,76 @@
+/**
+ * `pymemprof stats`: one streaming pass over a capture → the StatsJson contract
+ * (docs: ARCHITECTURE.md, "pymemprof stats --json FILE" fields).
+ */
+import { BadCaptureError } from '../errors';
+import { CaptureTables, readCapture, ReadOptions, ReadResult, withTables } from '../capture/reader';
+import { PeakLocation, StatsReducer } from './stats';
+
+/** Exactly the fields of `pymemprof stats --json`, in this order. */
+export interface StatsJson {
+  format_version: number;
+  python_version: string;
+  argv: string[];
+  duration_ms: number;
+  allocations: number;
+  frees: number;
+  total_allocated_bytes: number;
+  peak_bytes: number;
+  peak_time_ms: number;
+  end_bytes: number;
+  threads: { id: number; name: string }[];
+  top_peak_locations: PeakLocation[];
+}
+
+export interface StatsAnalysis {
+  stats: StatsJson;
+  /** Problems that did not stop the analysis (truncation, missing trailer, dropped records...). */
+  warnings: string[];
+  read: ReadResult;
+  reducer: StatsReducer;
+  tables: CaptureTables;
+}
+
+export const TOP_PEAK_LOCATIONS = 20;
+
+/** Reads the capture once and computes the stats, keeping the reducer and tables for further use. */
+export async function analyzeStats(path: string, options: ReadOptions = {}): Promise<StatsAnalysis> {
+  const tables = new CaptureTables();
+  const reducer = new StatsReducer(tables);
+  const read = await readCapture(path, withTables(tables, { batch: (b) => reducer.add(b) }), options);
+  const header = read.header;
+  if (!header) {
+    throw new BadCaptureError(`${path}: capture is truncated before its header was complete`);
+  }
+  const f = reducer.figures();
+  const warnings = [...read.warnings];
+  if (f.unknownFrees > 0) warnings.push(`${path}: ${f.unknownFrees} frees of addresses not allocated while tracing were ignored`);
+  if (f.unknownStacks > 0) warnings.push(`${path}: ${f.unknownStacks} records refer to undefined stack nodes`);
+  const durationMs = read.trailer ? read.trailer.durationUs / 1000 : f.lastTimeUs / 1000;
+  const threads = [...tables.threads.values()].sort((a, b) => a.id - b.id).map((t) => ({ id: t.id, name: t.name }));
+  const stats: StatsJson = {
+    format_version: header.formatVersion,
+    python_version: header.pythonVersion,
+    argv: header.argv,
+    duration_ms: durationMs,
+    allocations: f.allocations,
+    frees: f.frees,
+    total_allocated_bytes: f.totalAllocatedBytes,
+    peak_bytes: f.peakBytes,
+    peak_time_ms: f.peakTimeUs / 1000,
+    end_bytes: f.liveBytes,
+    threads,
+    top_peak_locations: reducer.peakLocations(TOP_PEAK_LOCATIONS),
+  };
+  return { stats, warnings, read, reducer, tables };
+}
+
+/** The StatsJson of a capture; warnings go to `onWarning` (never into the JSON). */
+export async function computeStats(
+  path: string,
+  options: ReadOptions & { onWarning?: (message: string) => void } = {},
+): Promise<StatsJson> {
+  const a = await analyzeStats(path, options);
+  for (const w of a.warnings) options.onWarning?.(w);
+  return a.stats;
+}

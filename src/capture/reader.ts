@@ -1,0 +1,570 @@
+/**
+ * Streaming reader for capture files (proto/capture.proto): a stream of varint-length-delimited
+ * Frames. Reads the file in chunks (memory bounded by the chunk size plus the largest frame),
+ * decodes table frames with the generated protobufjs code and record batches with the fast decoder.
+ *
+ * A file cut at any byte offset yields every complete frame plus a warning; garbage, a wrong magic
+ * or a newer format version throw BadCaptureError.
+ */
+import { promises as fsp } from 'node:fs';
+import { pymemprof } from './generated/capture';
+import { decodeRecordBatch, DecodedBatch, _readVarint64, Cursor } from './batch-decoder';
+import { BadCaptureError } from '../errors';
+import { toNumber } from './long';
+
+import cap = pymemprof.capture;
+
+export const CAPTURE_MAGIC = 'pymemprof';
+export const SUPPORTED_FORMAT_VERSION = 1;
+/** Frames larger than this are treated as corruption. */
+export const MAX_FRAME_BYTES = 1 << 30;
+const DEFAULT_CHUNK = 8 << 20;
+
+export interface CaptureHeader {
+  magic: string;
+  formatVersion: number;
+  pythonVersion: string;
+  pythonHexversion: number;
+  geometry: { arenaSize: number; poolSize: number; alignment: number; smallRequestThreshold: number };
+  pid: number;
+  argv: string[];
+  startTimeUnixUs: number;
+  executable: string;
+  sampleBytes: number;
+}
+
+export interface CodeObjectInfo {
+  id: number;
+  name: string;
+  qualname: string;
+  filename: string;
+  firstLine: number;
+  lineStarts: number[];
+  lines: number[];
+}
+
+export interface StackNodesChunk {
+  id: number[];
+  parent: number[];
+  code: number[];
+  offset: number[];
+}
+
+export interface ThreadInfo {
+  id: number;
+  nativeId: number;
+  name: string;
+}
+
+export interface MarkInfo {
+  id: number;
+  name: string;
+}
+
+export interface CaptureTrailer {
+  records: number;
+  allocations: number;
+  frees: number;
+  durationUs: number;
+  batches: number;
+  droppedRecords: number;
+}
+
+export interface CaptureVisitor {
+  header?(h: CaptureHeader): void;
+  codeObjects?(codes: CodeObjectInfo[]): void;
+  stackNodes?(nodes: StackNodesChunk): void;
+  threads?(threads: ThreadInfo[]): void;
+  marks?(marks: MarkInfo[]): void;
+  batch?(b: DecodedBatch): void;
+  trailer?(t: CaptureTrailer): void;
+}
+
+export interface ReadResult {
+  header: CaptureHeader | null;
+  trailer: CaptureTrailer | null;
+  warnings: string[];
+  frames: number;
+  batches: number;
+  records: number;
+  /** True when the file ended before a trailer (cut mid-frame or simply missing). */
+  truncated: boolean;
+  /** Bytes of complete frames read. */
+  bytesRead: number;
+}
+
+export interface ReadOptions {
+  chunkSize?: number;
+  maxFrameBytes?: number;
+}
+
+/** A visitor that feeds the tables into a CaptureTables, then forwards everything to `next`. */
+export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): CaptureVisitor {
+  return {
+    header: (h) => {
+      tables.header = h;
+      next.header?.(h);
+    },
+    codeObjects: (c) => {
+      tables.addCodeObjects(c);
+      next.codeObjects?.(c);
+    },
+    stackNodes: (n) => {
+      tables.addStackNodes(n);
+      next.stackNodes?.(n);
+    },
+    threads: (t) => {
+      tables.addThreads(t);
+      next.threads?.(t);
+    },
+    marks: (m) => {
+      tables.addMarks(m);
+      next.marks?.(m);
+    },
+    batch: next.batch ? (b) => next.batch!(b) : undefined,
+    trailer: (t) => {
+      tables.trailer = t;
+      next.trailer?.(t);
+    },
+  };
+}
+
+/** Reads the capture at `path`, calling the visitor for every complete frame in order. */
+export async function readCapture(path: string, visitor: CaptureVisitor = {}, options: ReadOptions = {}): Promise<ReadResult> {
+  const chunkSize = Math.max(16, options.chunkSize ?? DEFAULT_CHUNK);
+  const maxFrame = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'r');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new BadCaptureError(`${path}: cannot open capture: ${e.code ?? e.message}`, 'BAD_CAPTURE', { cause: err });
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new BadCaptureError(`${path}: not a regular file`);
+    const fileSize = st.size;
+    const result: ReadResult = {
+      header: null,
+      trailer: null,
+      warnings: [],
+      frames: 0,
+      batches: 0,
+      records: 0,
+      truncated: false,
+      bytesRead: 0,
+    };
+
+    let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(16, fileSize)));
+    let bufStart = 0; // file offset of buf[0]
+    let lo = 0; // first unconsumed byte in buf
+    let hi = 0; // end of valid bytes in buf
+    let filePos = 0; // next file offset to read
+    const cursor: Cursor = { pos: 0 };
+
+    /** Ensures buf[lo, lo+need) is loaded when the file has it; returns false at EOF. */
+    const ensure = async (need: number): Promise<boolean> => {
+      if (hi - lo >= need) return true;
+      if (bufStart + lo + need > fileSize) {
+        // Read whatever is left so callers can inspect it, but report that it is not enough.
+        need = fileSize - (bufStart + lo);
+        if (hi - lo >= need) return false;
+        await fill(need);
+        return false;
+      }
+      await fill(need);
+      return true;
+    };
+    const fill = async (need: number): Promise<void> => {
+      // Compact, grow if necessary, then read until `need` bytes are available.
+      if (lo > 0) {
+        buf.copy(buf, 0, lo, hi);
+        bufStart += lo;
+        hi -= lo;
+        lo = 0;
+      }
+      if (need > buf.length) {
+        const nb = Buffer.allocUnsafe(Math.max(need, Math.min(buf.length * 2, maxFrame + 16)));
+        buf.copy(nb, 0, 0, hi);
+        buf = nb;
+      }
+      while (hi < need) {
+        const want = Math.min(buf.length - hi, fileSize - filePos);
+        if (want <= 0) break;
+        const { bytesRead } = await fh.read(buf, hi, want, filePos);
+        if (bytesRead === 0) break;
+        hi += bytesRead;
+        filePos += bytesRead;
+      }
+    };
+
+    const truncatedWarning = (where: string): void => {
+      result.truncated = true;
+      result.warnings.push(`${path}: capture is truncated (${where}): trailer missing; reading the ${result.frames} complete frames before it`);
+    };
+
+    let sawTrailer = false;
+    while (true) {
+      const frameOffset = bufStart + lo;
+      if (frameOffset >= fileSize) break;
+      // Length prefix: at most 10 bytes.
+      const haveLen = await ensure(Math.min(10, fileSize - frameOffset));
+      void haveLen;
+      let len: number;
+      cursor.pos = lo;
+      let lenEnd: number;
+      {
+        // Find the terminating byte of the varint within what we have.
+        let p = lo;
+        const lim = Math.min(hi, lo + 10);
+        while (p < lim && buf[p]! & 0x80) p++;
+        if (p >= lim) {
+          if (lim - lo >= 10) throw new BadCaptureError(`${path}: corrupt capture: bad frame length at byte offset ${frameOffset}`);
+          if (result.header === null) checkHeaderPrefix(path, buf.subarray(lo, hi));
+          truncatedWarning(`cut inside the length of the frame at byte offset ${frameOffset}`);
+          break;
+        }
+        len = _readVarint64(buf, cursor, p + 1, path);
+        lenEnd = cursor.pos;
+      }
+      const headLen = lenEnd - lo;
+      const available = fileSize - frameOffset - headLen;
+      if (len > available) {
+        if (result.header === null) {
+          await ensure(Math.min(available + headLen, 64));
+          checkHeaderPrefix(path, buf.subarray(lo, hi));
+        }
+        if (len > maxFrame && result.header === null) throw notCapture(path);
+        truncatedWarning(`the frame at byte offset ${frameOffset} needs ${len} bytes, ${available} remain`);
+        break;
+      }
+      if (len > maxFrame) {
+        throw new BadCaptureError(`${path}: corrupt capture: frame at byte offset ${frameOffset} claims ${len} bytes (limit ${maxFrame})`);
+      }
+      await ensure(headLen + len);
+      const start = lo + headLen;
+      const end = start + len;
+      const ctx = `${path}: frame at byte offset ${frameOffset}`;
+      lo = end;
+      result.frames++;
+      result.bytesRead = bufStart + lo;
+
+      if (result.header === null) {
+        let f: cap.Frame | null = null;
+        try {
+          f = cap.Frame.decode(buf.subarray(start, end));
+        } catch {
+          f = null;
+        }
+        if (!f || !f.header) throw notCapture(path);
+        const h = convertHeader(f.header);
+        if (h.magic !== CAPTURE_MAGIC) throw notCapture(path);
+        if (h.formatVersion > SUPPORTED_FORMAT_VERSION) {
+          throw new BadCaptureError(
+            `${path}: capture format version ${h.formatVersion} is newer than this pymemprof supports (${SUPPORTED_FORMAT_VERSION})`,
+            'CAPTURE_VERSION',
+          );
+        }
+        if (h.formatVersion < 1) throw new BadCaptureError(`${path}: capture has no valid format version (${h.formatVersion})`);
+        result.header = h;
+        visitor.header?.(h);
+        continue;
+      }
+      if (sawTrailer) {
+        result.warnings.push(`${path}: data after the trailer at byte offset ${frameOffset}; ignored`);
+        break;
+      }
+      // Locate a batch (field 5) without protobufjs.
+      const batchRange = findBatch(buf, start, end, ctx);
+      if (batchRange !== null) {
+        const b = decodeRecordBatch(buf, batchRange[0], batchRange[1], ctx);
+        result.batches++;
+        result.records += b.count;
+        visitor.batch?.(b);
+        continue;
+      }
+      let f: cap.Frame;
+      try {
+        f = cap.Frame.decode(buf.subarray(start, end));
+      } catch (err) {
+        throw new BadCaptureError(`${ctx}: corrupt frame: ${(err as Error).message}`, 'BAD_CAPTURE', { cause: err });
+      }
+      switch (f.body) {
+        case 'header':
+          result.warnings.push(`${ctx}: second header ignored`);
+          break;
+        case 'codeObjects':
+          visitor.codeObjects?.((f.codeObjects!.code ?? []).map(convertCode));
+          break;
+        case 'stackNodes': {
+          const s = f.stackNodes!;
+          const chunk: StackNodesChunk = { id: s.id ?? [], parent: s.parent ?? [], code: s.code ?? [], offset: s.offset ?? [] };
+          const n = chunk.id.length;
+          if (chunk.parent.length !== n || chunk.code.length !== n || chunk.offset.length !== n) {
+            throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
+          }
+          visitor.stackNodes?.(chunk);
+          break;
+        }
+        case 'threads':
+          visitor.threads?.(
+            (f.threads!.thread ?? []).map((t) => ({ id: t.id ?? 0, nativeId: toNumber(t.nativeId), name: t.name ?? '' })),
+          );
+          break;
+        case 'marks':
+          visitor.marks?.((f.marks!.mark ?? []).map((m) => ({ id: m.id ?? 0, name: m.name ?? '' })));
+          break;
+        case 'trailer': {
+          const t = f.trailer!;
+          const tr: CaptureTrailer = {
+            records: toNumber(t.records),
+            allocations: toNumber(t.allocations),
+            frees: toNumber(t.frees),
+            durationUs: toNumber(t.durationUs),
+            batches: toNumber(t.batches),
+            droppedRecords: toNumber(t.droppedRecords),
+          };
+          result.trailer = tr;
+          sawTrailer = true;
+          if (tr.droppedRecords > 0) result.warnings.push(`${path}: ${tr.droppedRecords} records were dropped while tracing`);
+          visitor.trailer?.(tr);
+          break;
+        }
+        default:
+          // Unknown frame body (newer minor additions): skip.
+          break;
+      }
+    }
+    if (result.header === null && !result.truncated) {
+      // Empty file.
+      truncatedWarning('empty file');
+    } else if (!sawTrailer && !result.truncated) {
+      result.truncated = true;
+      result.warnings.push(`${path}: capture has no trailer (truncated: trailer missing); the traced program may not have finished`);
+    }
+    return result;
+  } finally {
+    await fh.close();
+  }
+}
+
+function notCapture(path: string): BadCaptureError {
+  return new BadCaptureError(`${path}: not a pymemprof capture`);
+}
+
+/**
+ * Called when the first frame is incomplete: throws unless the available bytes could be the start of
+ * a header frame (varint length, 0x0a, varint length, 0x0a 0x09 "pymemprof").
+ */
+function checkHeaderPrefix(path: string, bytes: Uint8Array): void {
+  const expect = [0x0a, 0x09, ...Buffer.from(CAPTURE_MAGIC, 'latin1')];
+  let p = 0;
+  const varint = (): boolean => {
+    // Returns false when the bytes end inside (or right after) the varint.
+    let n = 0;
+    while (p < bytes.length && bytes[p]! & 0x80) {
+      p++;
+      if (++n >= 10) throw notCapture(path);
+    }
+    if (p >= bytes.length) return false;
+    p++;
+    return true;
+  };
+  if (!varint()) return;
+  if (p >= bytes.length) return;
+  if (bytes[p++] !== 0x0a) throw notCapture(path);
+  if (!varint()) return;
+  for (let i = 0; i < expect.length && p < bytes.length; i++, p++) {
+    if (bytes[p] !== expect[i]) throw notCapture(path);
+  }
+}
+
+/** Returns the [start, end) of the RecordBatch payload when the Frame holds field 5, else null. */
+function findBatch(buf: Uint8Array, start: number, end: number, ctx: string): [number, number] | null {
+  // Fast path: the writer emits exactly one field.
+  const c: Cursor = { pos: start };
+  let found: [number, number] | null = null;
+  let other = false;
+  while (c.pos < end) {
+    const tag = _readVarint64(buf, c, end, ctx);
+    const field = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (wire === 2) {
+      const len = _readVarint64(buf, c, end, ctx);
+      if (len > end - c.pos) throw new BadCaptureError(`${ctx}: corrupt frame: field ${field} runs past the end`);
+      if (field === 5) {
+        found = [c.pos, c.pos + len];
+        other = false;
+      } else if (field >= 1 && field <= 7) {
+        other = true; // a later oneof member wins
+        found = null;
+      }
+      c.pos += len;
+    } else {
+      // Not a Frame we can split by hand; let protobufjs judge it.
+      return null;
+    }
+  }
+  return other ? null : found;
+}
+
+function convertHeader(h: cap.IHeader): CaptureHeader {
+  const g = h.geometry ?? {};
+  return {
+    magic: h.magic ?? '',
+    formatVersion: h.formatVersion ?? 0,
+    pythonVersion: h.pythonVersion ?? '',
+    pythonHexversion: h.pythonHexversion ?? 0,
+    geometry: {
+      arenaSize: g.arenaSize ?? 0,
+      poolSize: g.poolSize ?? 0,
+      alignment: g.alignment ?? 0,
+      smallRequestThreshold: g.smallRequestThreshold ?? 0,
+    },
+    pid: h.pid ?? 0,
+    argv: h.argv ?? [],
+    startTimeUnixUs: toNumber(h.startTimeUnixUs),
+    executable: h.executable ?? '',
+    sampleBytes: toNumber(h.sampleBytes),
+  };
+}
+
+function convertCode(c: cap.ICodeObject): CodeObjectInfo {
+  return {
+    id: c.id ?? 0,
+    name: c.name ?? '',
+    qualname: c.qualname ?? '',
+    filename: c.filename ?? '',
+    firstLine: c.firstLine ?? 0,
+    lineStarts: c.lineStarts ?? [],
+    lines: c.lines ?? [],
+  };
+}
+
+/** Resolved innermost frame of a stack node. */
+export interface FrameLocation {
+  file: string;
+  line: number;
+  function: string;
+}
+
+const UNKNOWN_LOCATION: FrameLocation = { file: '<unknown>', line: 0, function: '<no Python frame>' };
+
+/**
+ * Accumulates the interned tables of a capture: code objects, stack nodes (columnar typed arrays
+ * indexed by node id), threads and marks; resolves (code, byte offset) to source lines.
+ */
+export class CaptureTables {
+  header: CaptureHeader | null = null;
+  trailer: CaptureTrailer | null = null;
+  readonly codes = new Map<number, CodeObjectInfo>();
+  readonly threads = new Map<number, ThreadInfo>();
+  readonly marks = new Map<number, MarkInfo>();
+  /** parent / code / offset per node id; index 0 is the root. */
+  nodeParent: Uint32Array = new Uint32Array(1024);
+  nodeCode: Uint32Array = new Uint32Array(1024);
+  nodeOffset: Uint32Array = new Uint32Array(1024);
+  /** Largest node id defined so far (0: only the root). */
+  maxNodeId = 0;
+  private nodeCount = 0;
+
+  addCodeObjects(codes: CodeObjectInfo[]): void {
+    for (const c of codes) this.codes.set(c.id, c);
+  }
+
+  addStackNodes(chunk: StackNodesChunk): void {
+    const n = chunk.id.length;
+    this.nodeCount += n;
+    for (let i = 0; i < n; i++) {
+      const id = chunk.id[i]!;
+      if (id === 0) continue; // the root is implicit
+      // Ids are dense in practice; refuse ids far beyond the number of nodes seen (bounded memory).
+      if (id > this.nodeCount * 4 + 65536) {
+        throw new BadCaptureError(`capture: stack node id ${id} out of range (${this.nodeCount} nodes defined)`);
+      }
+      this.ensureNode(id);
+      this.nodeParent[id] = chunk.parent[i]!;
+      this.nodeCode[id] = chunk.code[i]!;
+      this.nodeOffset[id] = chunk.offset[i]!;
+      if (id > this.maxNodeId) this.maxNodeId = id;
+    }
+  }
+
+  private ensureNode(id: number): void {
+    if (id < this.nodeParent.length) return;
+    let len = this.nodeParent.length;
+    while (len <= id) len *= 2;
+    const grow = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(len);
+      b.set(a);
+      return b;
+    };
+    this.nodeParent = grow(this.nodeParent);
+    this.nodeCode = grow(this.nodeCode);
+    this.nodeOffset = grow(this.nodeOffset);
+  }
+
+  addThreads(threads: ThreadInfo[]): void {
+    for (const t of threads) {
+      const prev = this.threads.get(t.id);
+      // A thread may be sent again once its name is known; keep a known name over an empty one.
+      if (prev && !t.name) this.threads.set(t.id, { ...t, name: prev.name });
+      else this.threads.set(t.id, t);
+    }
+  }
+
+  addMarks(marks: MarkInfo[]): void {
+    for (const m of marks) this.marks.set(m.id, m);
+  }
+
+  hasNode(id: number): boolean {
+    return id === 0 || (id <= this.maxNodeId && this.nodeCode[id] !== 0);
+  }
+
+  /** Source line of the instruction at byte `offset` in code object `codeId` (first_line as fallback). */
+  resolveLine(codeId: number, offset: number): number {
+    const c = this.codes.get(codeId);
+    if (!c) return 0;
+    return resolveLineIn(c, offset);
+  }
+
+  /** Innermost frame of a stack node as (file, line, function = qualname). */
+  location(node: number): FrameLocation {
+    if (node === 0 || node > this.maxNodeId) return UNKNOWN_LOCATION;
+    const c = this.codes.get(this.nodeCode[node]!);
+    if (!c) return { file: '<unknown>', line: 0, function: `<code ${this.nodeCode[node]}>` };
+    return { file: c.filename, line: resolveLineIn(c, this.nodeOffset[node]!), function: c.qualname || c.name };
+  }
+
+  /** Frames of a stack node from the outermost to the innermost. Stops on cycles. */
+  stack(node: number): FrameLocation[] {
+    const out: FrameLocation[] = [];
+    let n = node;
+    let guard = 0;
+    while (n !== 0 && n <= this.maxNodeId && guard++ <= this.maxNodeId) {
+      out.push(this.location(n));
+      n = this.nodeParent[n]!;
+    }
+    return out.reverse();
+  }
+}
+
+/** Binary search in the code object's line table; -1 entries and offsets before the table → first_line. */
+export function resolveLineIn(c: Pick<CodeObjectInfo, 'firstLine' | 'lineStarts' | 'lines'>, offset: number): number {
+  const starts = c.lineStarts;
+  let lo = 0;
+  let hi = Math.min(starts.length, c.lines.length) - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return c.firstLine;
+  const line = c.lines[found]!;
+  return line < 0 ? c.firstLine : line;
+}

@@ -1,0 +1,98 @@
+/**
+ * The native addon, one per CPython installation: it is compiled against that interpreter's headers
+ * and linked to its libpython. Built with cmake-js on first use (or at install for the default
+ * interpreter), cached under build/addons/<key>/, loaded with node-gyp-build.
+ */
+import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BuildError, oneLine } from '../errors';
+import type { PythonInfo } from './python';
+
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+
+/** A stable name for one interpreter installation: version plus where its libpython lives. */
+export function addonKey(p: PythonInfo): string {
+  const hash = crypto.createHash('sha256').update(fs.realpathSync(p.libpython)).digest('hex').slice(0, 10);
+  return `cp${p.major}${p.minor}-${hash}`;
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** $PYMEMPROF_ADDON_DIR, else build/addons in the package, else the user's cache directory. */
+export function addonsRoot(): string {
+  if (process.env.PYMEMPROF_ADDON_DIR) return path.resolve(process.env.PYMEMPROF_ADDON_DIR);
+  const inPackage = path.join(PACKAGE_ROOT, 'build', 'addons');
+  if (writable(inPackage)) return inPackage;
+  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(cache, 'pymemprof', 'addons');
+}
+
+export function addonDir(p: PythonInfo): string {
+  return path.join(addonsRoot(), addonKey(p));
+}
+
+export function addonFile(p: PythonInfo): string {
+  return path.join(addonDir(p), 'build', 'Release', 'pymemprof.node');
+}
+
+/** Newest modification time of the native sources: a cached addon older than them is rebuilt. */
+function sourcesMtime(): number {
+  let newest = 0;
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const f = path.join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else newest = Math.max(newest, fs.statSync(f).mtimeMs);
+    }
+  };
+  walk(path.join(PACKAGE_ROOT, 'native'));
+  newest = Math.max(newest, fs.statSync(path.join(PACKAGE_ROOT, 'CMakeLists.txt')).mtimeMs);
+  return newest;
+}
+
+export function isAddonCurrent(p: PythonInfo): boolean {
+  const f = addonFile(p);
+  return fs.existsSync(f) && fs.statSync(f).mtimeMs >= sourcesMtime();
+}
+
+/** Builds the addon for this interpreter unless a current one is cached. `log` gets progress lines. */
+export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {}): string {
+  if (isAddonCurrent(p)) return addonDir(p);
+  const dir = addonDir(p);
+  log(`pymemprof: building the native addon for Python ${p.version} (once; cached in ${dir})`);
+  fs.mkdirSync(dir, { recursive: true });
+  // node-gyp-build reads the package name from here when given this directory.
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'pymemprof-addon', private: true }) + '\n');
+  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+  const args = [
+    cmakeJs, 'compile',
+    '--directory', PACKAGE_ROOT,
+    '--out', path.join(dir, 'build'),
+    '--config', 'Release',
+    '--parallel', String(Math.max(1, os.cpus().length)),
+    `--CDPYTHON_INCLUDE_DIR=${p.includeDir}`,
+    `--CDPYTHON_LIBRARY=${p.libpython}`,
+    `--CDPYTHON_VERSION=${p.version}`,
+  ];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: PACKAGE_ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const built = r.status === 0 && fs.existsSync(addonFile(p));
+  fs.writeFileSync(path.join(dir, 'build.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
+  if (!built) {
+    const tail = oneLine(`${r.stderr || ''} ${r.stdout || ''}`.split('\n').filter((l) => /error|Error|not found/.test(l)).slice(-3).join(' | '));
+    throw new BuildError(
+      `building the native addon for Python ${p.version} failed (log: ${path.join(dir, 'build.log')})${tail ? `: ${tail.slice(0, 300)}` : ''}; it needs cmake and a C++17 compiler`,
+    );
+  }
+  return dir;
+}

@@ -1,0 +1,191 @@
+/**
+ * Builds capture files by hand with the generated protobufjs encoders, for tests.
+ *
+ *   const b = new CaptureBuilder().header().code({ id: 1, filename: 'fixture.py', qualname: 'build', ... })
+ *     .nodes([{ id: 1, parent: 0, code: 1, offset: 10 }]).batch([{ kind: KIND.ALLOC_OBJ, address: 0x1000, size: 64, stack: 1, timeUs: 5 }])
+ *     .trailer();
+ *   const path = await b.writeTemp();
+ */
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as protobuf from 'protobufjs/minimal';
+import { pymemprof } from '../../src/capture/generated/capture';
+import { kindHasSize, kindHasStack } from '../../src/capture/batch-decoder';
+
+import cap = pymemprof.capture;
+
+export interface TestRecord {
+  kind: number;
+  address: number;
+  /** For kinds with a size entry (ALLOC/RESIZE/ARENA_ALLOC/MARK). */
+  size?: number;
+  /** For kinds with a stack entry (ALLOC/RESIZE/MARK). */
+  stack?: number;
+  thread?: number;
+  timeUs: number;
+}
+
+export interface TestCode {
+  id: number;
+  filename: string;
+  qualname: string;
+  name?: string;
+  firstLine?: number;
+  lineStarts?: number[];
+  lines?: number[];
+}
+
+/** Length-delimits one encoded Frame. */
+export function delimit(frame: Uint8Array): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32(frame.length);
+  const prefix = w.finish();
+  const out = new Uint8Array(prefix.length + frame.length);
+  out.set(prefix, 0);
+  out.set(frame, prefix.length);
+  return out;
+}
+
+/** Encodes records as a RecordBatch message (fields as the writer does: sparse size/stack, deltas). */
+export function recordBatchMessage(records: TestRecord[], baseTimeUs?: number): cap.IRecordBatch {
+  const base = baseTimeUs ?? (records.length ? Math.min(...records.map((r) => r.timeUs)) : 0);
+  const m: cap.IRecordBatch = { kind: [], addressDelta: [], size: [], stack: [], thread: [], timeDeltaUs: [], baseTimeUs: base };
+  let prev = 0;
+  for (const r of records) {
+    m.kind!.push(r.kind);
+    m.addressDelta!.push(r.address - prev);
+    prev = r.address;
+    if (kindHasSize(r.kind)) m.size!.push(r.size ?? 0);
+    if (kindHasStack(r.kind)) m.stack!.push(r.stack ?? 0);
+    m.thread!.push(r.thread ?? 1);
+    m.timeDeltaUs!.push(r.timeUs - base);
+  }
+  return m;
+}
+
+export class CaptureBuilder {
+  /** Each entry: one length-delimited frame. */
+  readonly frames: Uint8Array[] = [];
+
+  frame(f: cap.IFrame): this {
+    return this.raw(delimit(cap.Frame.encode(f).finish()));
+  }
+
+  /** Appends bytes as they are (for malformed input). */
+  raw(bytes: Uint8Array): this {
+    this.frames.push(bytes);
+    return this;
+  }
+
+  header(h: cap.IHeader = {}): this {
+    return this.frame({
+      header: {
+        magic: 'pymemprof',
+        formatVersion: 1,
+        pythonVersion: '3.11.7',
+        pythonHexversion: 0x030b07f0,
+        geometry: { arenaSize: 1 << 20, poolSize: 16384, alignment: 16, smallRequestThreshold: 512 },
+        pid: 4242,
+        argv: ['fixture.py'],
+        startTimeUnixUs: 1_700_000_000_000_000,
+        executable: '/usr/bin/python3',
+        sampleBytes: 0,
+        ...h,
+      },
+    });
+  }
+
+  code(...codes: TestCode[]): this {
+    return this.frame({
+      codeObjects: {
+        code: codes.map((c) => ({
+          id: c.id,
+          name: c.name ?? c.qualname.split('.').pop(),
+          qualname: c.qualname,
+          filename: c.filename,
+          firstLine: c.firstLine ?? 1,
+          lineStarts: c.lineStarts ?? [],
+          lines: c.lines ?? [],
+        })),
+      },
+    });
+  }
+
+  nodes(nodes: { id: number; parent: number; code: number; offset: number }[]): this {
+    return this.frame({
+      stackNodes: {
+        id: nodes.map((n) => n.id),
+        parent: nodes.map((n) => n.parent),
+        code: nodes.map((n) => n.code),
+        offset: nodes.map((n) => n.offset),
+      },
+    });
+  }
+
+  threads(threads: { id: number; nativeId?: number; name?: string }[]): this {
+    return this.frame({ threads: { thread: threads.map((t) => ({ id: t.id, nativeId: t.nativeId ?? 1000 + t.id, name: t.name ?? '' })) } });
+  }
+
+  marks(marks: { id: number; name: string }[]): this {
+    return this.frame({ marks: { mark: marks } });
+  }
+
+  batch(records: TestRecord[], baseTimeUs?: number): this {
+    return this.frame({ batch: recordBatchMessage(records, baseTimeUs) });
+  }
+
+  trailer(t: cap.ITrailer = {}): this {
+    return this.frame({ trailer: { records: 0, allocations: 0, frees: 0, durationUs: 0, batches: 0, droppedRecords: 0, ...t } });
+  }
+
+  /** The whole capture. */
+  bytes(): Uint8Array {
+    const total = this.frames.reduce((n, f) => n + f.length, 0);
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const f of this.frames) {
+      out.set(f, o);
+      o += f.length;
+    }
+    return out;
+  }
+
+  /** Byte offset where each frame ends (cumulative). */
+  frameEnds(): number[] {
+    const ends: number[] = [];
+    let o = 0;
+    for (const f of this.frames) ends.push((o += f.length));
+    return ends;
+  }
+
+  write(path: string): string {
+    writeFileSync(path, this.bytes());
+    return path;
+  }
+
+  /** Writes into a fresh temp dir (removed by cleanupTemp()). */
+  writeTemp(name = 'capture.bin'): string {
+    return this.write(join(tempDir(), name));
+  }
+}
+
+const dirs: string[] = [];
+
+/** A fresh temporary directory, removed by cleanupTemp(). */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'pymemprof-test-'));
+  dirs.push(d);
+  return d;
+}
+
+export function cleanupTemp(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** Writes bytes to a temp file and returns its path. */
+export function writeTempBytes(bytes: Uint8Array, name = 'capture.bin'): string {
+  const p = join(tempDir(), name);
+  writeFileSync(p, bytes);
+  return p;
+}
