@@ -516,6 +516,9 @@ void install_allocator_hooks() {
     PyMemAllocatorEx hooks = {&g_domains[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
     PyMem_SetAllocator(domains[i], &hooks);
   }
+}
+
+void install_arena_hooks() {
   PyObject_GetArenaAllocator(&g_original_arena);
   PyObjectArenaAllocator arena = {nullptr, hook_arena_alloc, hook_arena_free};
   PyObject_SetArenaAllocator(&arena);
@@ -647,12 +650,18 @@ int run_traced(const RunOptions& options) {
   pthread_atfork(nullptr, nullptr, after_fork_in_child);
   g_writer->start();
 
+  // Hooks go in before pre-initialisation so that no block the program can free was allocated
+  // unseen; if PYTHONMALLOC makes pre-initialisation replace the allocators, wrap the new ones.
+  install_allocator_hooks();
+  install_arena_hooks();
+  g_active.store(true);
   PyPreConfig preconfig;
   PyPreConfig_InitPythonConfig(&preconfig);
-  PyStatus status = Py_PreInitialize(&preconfig);  // sets up the allocators PYTHONMALLOC asks for
+  PyStatus status = Py_PreInitialize(&preconfig);
   if (PyStatus_Exception(status)) throw std::runtime_error(std::string("cannot pre-initialise Python: ") + (status.err_msg ? status.err_msg : "?"));
-  install_allocator_hooks();
-  g_active.store(true);
+  PyMemAllocatorEx raw_now;
+  PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &raw_now);
+  if (raw_now.malloc != hook_malloc) install_allocator_hooks();
   PyImport_AppendInittab("pymemprof", init_module);
 
   PyConfig config;

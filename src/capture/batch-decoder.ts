@@ -277,10 +277,14 @@ export function decodeRecordBatch(
   {
     const r = cols[F_TIME]!.ranges;
     let i = 0;
+    let t = baseTimeUs; // deltas are cumulative: each from the previous record's time
     for (let j = 0; j < r.length; j += 2) {
       c.pos = r[j]!;
       const e = r[j + 1]!;
-      while (c.pos < e) timeUs[i++] = baseTimeUs + readVarint64(buf, c, e, context);
+      while (c.pos < e) {
+        t += readVarint64(buf, c, e, context);
+        timeUs[i++] = t;
+      }
     }
   }
 

@@ -43,6 +43,7 @@ function fromMessage(m: pymemprof.capture.IRecordBatch): DecodedBatch {
     baseTimeUs: base,
   };
   let prev = 0;
+  let time = base;
   let si = 0;
   let ti = 0;
   for (let i = 0; i < count; i++) {
@@ -51,7 +52,8 @@ function fromMessage(m: pymemprof.capture.IRecordBatch): DecodedBatch {
     prev += toNumber(addr[i]!);
     out.address[i] = prev;
     out.thread[i] = threads[i]!;
-    out.timeUs[i] = base + toNumber(times[i]!);
+    time += toNumber(times[i]!);
+    out.timeUs[i] = time;
     if (kindHasSize(k)) out.size[i] = toNumber(sizes[si++]!);
     if (kindHasStack(k)) out.stack[i] = stacks[ti++]!;
   }

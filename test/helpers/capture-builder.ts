@@ -49,9 +49,10 @@ export function delimit(frame: Uint8Array): Uint8Array {
 
 /** Encodes records as a RecordBatch message (fields as the writer does: sparse size/stack, deltas). */
 export function recordBatchMessage(records: TestRecord[], baseTimeUs?: number): cap.IRecordBatch {
-  const base = baseTimeUs ?? (records.length ? Math.min(...records.map((r) => r.timeUs)) : 0);
+  const base = baseTimeUs ?? (records.length ? records[0]!.timeUs : 0);
   const m: cap.IRecordBatch = { kind: [], addressDelta: [], size: [], stack: [], thread: [], timeDeltaUs: [], baseTimeUs: base };
   let prev = 0;
+  let prevTime = base;
   for (const r of records) {
     m.kind!.push(r.kind);
     m.addressDelta!.push(r.address - prev);
@@ -59,7 +60,9 @@ export function recordBatchMessage(records: TestRecord[], baseTimeUs?: number): 
     if (kindHasSize(r.kind)) m.size!.push(r.size ?? 0);
     if (kindHasStack(r.kind)) m.stack!.push(r.stack ?? 0);
     m.thread!.push(r.thread ?? 1);
-    m.timeDeltaUs!.push(r.timeUs - base);
+    if (r.timeUs < prevTime) throw new Error('test records must be in time order (time deltas are cumulative)');
+    m.timeDeltaUs!.push(r.timeUs - prevTime);
+    prevTime = r.timeUs;
   }
   return m;
 }
