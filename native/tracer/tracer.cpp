@@ -398,9 +398,24 @@ inline void record(ThreadTracer* t, RecordKind kind, void* address, uint64_t siz
   g_writer->push(t->ring, r);
 }
 
-inline void record_alloc(Domain d, void* p, size_t size) noexcept {
-  ThreadTracer* t = this_thread();
-  if (!t || t->in_hook) return;
+// pymalloc hands requests above its threshold to PyMem_RawMalloc, i.e. to our RAW hook: while a
+// MEM/OBJ hook runs the original allocator, `in_hook` keeps that inner call from being recorded a
+// second time (arena events inside it are still recorded).
+struct InnerCallGuard {
+  ThreadTracer* t;
+  bool was;
+  InnerCallGuard(ThreadTracer* tracer, Domain d) noexcept : t(d == Domain::kRaw ? nullptr : tracer), was(false) {
+    if (t) {
+      was = t->in_hook;
+      t->in_hook = true;
+    }
+  }
+  ~InnerCallGuard() {
+    if (t) t->in_hook = was;
+  }
+};
+
+inline void record_alloc(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
   t->in_hook = true;
   record(t, alloc_kind(d), p, size, current_node(t), read_ticks());
   t->in_hook = false;
@@ -408,15 +423,27 @@ inline void record_alloc(Domain d, void* p, size_t size) noexcept {
 
 void* hook_malloc(void* ctx, size_t size) {
   auto* h = static_cast<DomainHooks*>(ctx);
-  void* p = h->original.malloc(h->original.ctx, size);
-  if (p && g_active.load(std::memory_order_relaxed)) record_alloc(h->domain, p, size);
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t || t->in_hook) return h->original.malloc(h->original.ctx, size);
+  void* p;
+  {
+    InnerCallGuard guard(t, h->domain);
+    p = h->original.malloc(h->original.ctx, size);
+  }
+  if (p) record_alloc(t, h->domain, p, size);
   return p;
 }
 
 void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
   auto* h = static_cast<DomainHooks*>(ctx);
-  void* p = h->original.calloc(h->original.ctx, nelem, elsize);
-  if (p && g_active.load(std::memory_order_relaxed)) record_alloc(h->domain, p, nelem * elsize);
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t || t->in_hook) return h->original.calloc(h->original.ctx, nelem, elsize);
+  void* p;
+  {
+    InnerCallGuard guard(t, h->domain);
+    p = h->original.calloc(h->original.ctx, nelem, elsize);
+  }
+  if (p) record_alloc(t, h->domain, p, nelem * elsize);
   return p;
 }
 
@@ -424,15 +451,13 @@ void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
 // address with an earlier time stamp, and so it precedes the arena release it may cause.
 void hook_free(void* ctx, void* ptr) {
   auto* h = static_cast<DomainHooks*>(ctx);
-  if (ptr && g_active.load(std::memory_order_relaxed)) {
-    ThreadTracer* t = this_thread();
-    if (t && !t->in_hook) {
-      t->in_hook = true;
-      record(t, free_kind(h->domain), ptr, 0, 0, read_ticks());
-      t->in_hook = false;
-    }
-  }
+  ThreadTracer* t = ptr && g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t || t->in_hook) return h->original.free(h->original.ctx, ptr);
+  t->in_hook = true;
+  record(t, free_kind(h->domain), ptr, 0, 0, read_ticks());
+  t->in_hook = h->domain != Domain::kRaw;  // see InnerCallGuard
   h->original.free(h->original.ctx, ptr);
+  t->in_hook = false;
 }
 
 // pymalloc moves a block by allocating the new one, copying, then freeing the old one; arena
@@ -445,6 +470,7 @@ void* hook_realloc(void* ctx, void* ptr, size_t size) {
   bool defer = h->domain != Domain::kRaw;
   t->deferring = defer;
   t->deferred_count = 0;
+  t->in_hook = defer;  // see InnerCallGuard
   void* p = h->original.realloc(h->original.ctx, ptr, size);
   t->deferring = false;
   t->in_hook = true;

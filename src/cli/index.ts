@@ -37,6 +37,7 @@ async function runCommand(argv: string[]): Promise<number> {
       args: a.args,
       python: a.python,
       output: a.output,
+      noStats: a.quiet,
       log: (line) => process.stderr.write(line + '\n'),
     });
     for (const w of result.warnings) process.stderr.write(`pymemprof: warning: ${w}\n`);
