@@ -70,6 +70,31 @@ export function isAddonCurrent(p: PythonInfo): boolean {
 export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {}): string {
   if (isAddonCurrent(p)) return addonDir(p);
   const dir = addonDir(p);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // Concurrent runs (or test workers) wanting the same new addon: one builds, the others wait.
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs!;
+      if (age > 10 * 60_000) fs.rmSync(lock, { recursive: true, force: true }); // left by a killed build
+      if (Date.now() > deadline) throw new BuildError(`timed out waiting for another build of ${dir} (remove ${lock} if none is running)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    if (isAddonCurrent(p)) return dir;
+    return buildAddon(p, dir, log);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildAddon(p: PythonInfo, dir: string, log: (line: string) => void): string {
   log(`pymemprof: building the native addon for Python ${p.version} (once; cached in ${dir})`);
   fs.mkdirSync(dir, { recursive: true });
   // node-gyp-build reads the package name from here when given this directory.
