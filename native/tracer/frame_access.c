@@ -20,14 +20,6 @@ static int is_python_frame(_PyInterpreterFrame* f) {
 }
 #endif
 
-pmp_frame pmp_frame_of_object(PyFrameObject* f) {
-#if PMP_INTERPRETER_FRAMES
-  return f ? f->f_frame : NULL;
-#else
-  return f;
-#endif
-}
-
 pmp_frame pmp_current_frame(PyThreadState* tstate) {
   if (!tstate) return NULL;
 #if PY_VERSION_HEX >= 0x030D0000

@@ -15,8 +15,6 @@ extern "C" {
 /* PyFrameObject* before 3.11, _PyInterpreterFrame* from 3.11. */
 typedef void* pmp_frame;
 
-/* The frame a profile function received (before 3.12). */
-pmp_frame pmp_frame_of_object(PyFrameObject* f);
 /* The innermost Python frame of a thread state, skipping frames that have not started. */
 pmp_frame pmp_current_frame(PyThreadState* tstate);
 /* The next Python frame outwards, or NULL. */
