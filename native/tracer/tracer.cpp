@@ -195,8 +195,8 @@ uint32_t code_id(ThreadTracer* t, PyCodeObject* code) {
     if (it != g_code_ids.end()) id = it->second;
   }
   if (id == 0) {
-    bool was_in_hook = t->in_hook;
-    t->in_hook = true;  // what the tracer allocates here is not the program's
+    // What the interpreter allocates for us here is recorded like any other allocation: some of it
+    // outlives the call (e.g. UTF-8 copies cached in the program's own strings) and is freed later.
     // A frame can be entered with an exception pending (a generator being closed or thrown into):
     // keep it out of the calls made here, and give it back untouched.
     PyObject *exc_type, *exc_value, *exc_tb;
@@ -219,7 +219,6 @@ uint32_t code_id(ThreadTracer* t, PyCodeObject* code) {
       g_code_ids.emplace(code, id);
     }
     PyErr_Restore(exc_type, exc_value, exc_tb);
-    t->in_hook = was_in_hook;
   }
   slot = {code, id};
   return id;
@@ -359,8 +358,6 @@ PyObject* on_thread_start(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     PyEval_SetProfile(nullptr, nullptr);
     Py_RETURN_NONE;
   }
-  bool was_in_hook = t->in_hook;
-  t->in_hook = true;
   PyObject *exc_type, *exc_value, *exc_tb;
   PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
   PyObject* threading = PyImport_ImportModule("threading");
@@ -372,7 +369,6 @@ PyObject* on_thread_start(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Py_XDECREF(threading);
   PyErr_Clear();
   PyErr_Restore(exc_type, exc_value, exc_tb);
-  t->in_hook = was_in_hook;
   (void)args;
   (void)nargs;
   PyEval_SetProfile(nullptr, nullptr);  // its job is done; call events cover every thread already
@@ -581,6 +577,27 @@ PyObject* py_stop(PyObject*, PyObject*) {
 
 PyObject* py_is_tracing(PyObject*, PyObject*) { return PyBool_FromLong(g_active.load() ? 1 : 0); }
 
+// os._exit() skips atexit: the capture is completed first, then the original runs.
+PyObject* g_original_os_exit = nullptr;
+
+PyObject* py_os_exit(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (!g_forked) stop_tracing();
+  return PyObject_Vectorcall(g_original_os_exit, args, static_cast<size_t>(nargs), nullptr);
+}
+PyMethodDef g_os_exit_def = {"_exit", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_os_exit)), METH_FASTCALL,
+                             "Exit to the system with specified status, without normal exit processing."};
+
+bool wrap_os_exit() {
+  PyObject* os = PyImport_ImportModule("os");
+  if (!os) return false;
+  g_original_os_exit = PyObject_GetAttrString(os, "_exit");
+  PyObject* wrapper = g_original_os_exit ? PyCFunction_NewEx(&g_os_exit_def, nullptr, PyUnicode_FromString("posix")) : nullptr;
+  bool ok = wrapper && PyObject_SetAttrString(os, "_exit", wrapper) == 0;
+  Py_XDECREF(wrapper);
+  Py_DECREF(os);
+  return ok;
+}
+
 PyMethodDef g_module_methods[] = {
     {"mark", py_mark, METH_O, "mark(name): record a named point in the capture"},
     {"is_tracing", py_is_tracing, METH_NOARGS, "True while this process is being traced"},
@@ -605,7 +622,6 @@ void stop_tracing() {
 bool start_tracing(const RunOptions& options) {
   ThreadTracer* t = this_thread();
   if (t) g_writer->set_thread_name(t->ring->thread_id(), "MainThread");
-  if (t) t->in_hook = true;
   bool ok = install_call_events();
   PyObject* hook = PyCFunction_New(&g_thread_start_def, nullptr);
   PyObject* threading = PyImport_ImportModule("threading");
@@ -614,7 +630,7 @@ bool start_tracing(const RunOptions& options) {
   PyObject* module = PyImport_ImportModule("pymemprof");
   PyObject* stop = module ? PyObject_GetAttrString(module, "_stop") : nullptr;
   PyObject* r2 = atexit && stop ? PyObject_CallMethod(atexit, "register", "O", stop) : nullptr;
-  ok = ok && r1 && r2;
+  ok = ok && r1 && r2 && wrap_os_exit();
   if (!ok) PyErr_Print();
   Py_XDECREF(r1);
   Py_XDECREF(r2);
@@ -639,7 +655,6 @@ bool start_tracing(const RunOptions& options) {
   h.start_time_unix_us = uint64_t(tv.tv_sec) * 1000000u + uint64_t(tv.tv_usec);
   h.executable = options.executable;
   g_writer->set_header(h);
-  if (t) t->in_hook = false;
   return ok;
 }
 

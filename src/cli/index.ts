@@ -76,18 +76,66 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('totals, peak and top locations of a capture')
     .argument('<file>', 'capture file')
     .option('--json', 'print the figures as JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const { computeStats } = await import('../analysis/compute-stats');
-      const warnings: string[] = [];
-      const stats = await computeStats(file, { onWarning: (w) => warnings.push(w) });
-      for (const w of warnings) process.stderr.write(`pymemprof: warning: ${w}\n`);
-      if (opts.json) {
+    .option('--extended', 'with --json: add size histogram, domains and top locations by bytes and count')
+    .action(async (file: string, opts: { json?: boolean; extended?: boolean }) => {
+      if (opts.json && !opts.extended) {
+        const { computeStats } = await import('../analysis/compute-stats');
+        const warnings: string[] = [];
+        const stats = await computeStats(file, { onWarning: (w) => warnings.push(w) });
+        for (const w of warnings) process.stderr.write(`pymemprof: warning: ${w}\n`);
         process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
       } else {
-        const { formatStats } = await import('../report/text');
-        process.stdout.write(formatStats(stats) + '\n');
+        const { analyze, termOptions } = await import('./reports');
+        const { statsJsonFromReport, statsExtended, formatStatsExtended } = await import('../report/summary');
+        const a = await analyze(file);
+        const stats = statsJsonFromReport(a);
+        const ext = statsExtended(a);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ ...stats, extended: ext }, null, 2) + '\n');
+        } else {
+          const { formatStats } = await import('../report/text');
+          process.stdout.write(formatStats(stats) + '\n' + formatStatsExtended(ext, termOptions()) + '\n');
+        }
       }
       setExit(0);
+    });
+
+  program
+    .command('flamegraph')
+    .description('write a self-contained HTML flamegraph report of a capture')
+    .argument('<file>', 'capture file')
+    .option('-o, --output <file>', 'HTML file to write (default: the capture name with .html)')
+    .option('--view <view>', 'initial view: peak, leaks, total or temporary', 'peak')
+    .option('--inverted', 'start with inverted stacks (allocating functions at the base)')
+    .option('--split-threads', 'start with one root per thread')
+    .option('--temporary-threshold <n>', 'temporary = freed before N other allocations happen', '1')
+    .action(async (file: string, opts: { output?: string; view: string; inverted?: boolean; splitThreads?: boolean; temporaryThreshold: string }) => {
+      const { flamegraphCommand } = await import('./reports');
+      setExit(await flamegraphCommand(file, opts));
+    });
+
+  program
+    .command('summary')
+    .description('top locations at the peak: own and total bytes, allocation counts')
+    .argument('<file>', 'capture file')
+    .option('--json', 'print JSON')
+    .option('-n, --limit <n>', 'number of locations', '20')
+    .option('--view <view>', 'peak, leaks, total or temporary', 'peak')
+    .action(async (file: string, opts: { json?: boolean; limit: string; view: string }) => {
+      const { summaryCommand } = await import('./reports');
+      setExit(await summaryCommand(file, opts));
+    });
+
+  program
+    .command('tree')
+    .description('the biggest stacks at the peak as an indented tree')
+    .argument('<file>', 'capture file')
+    .option('--json', 'print JSON')
+    .option('-n, --limit <n>', 'number of leaf stacks to show', '10')
+    .option('--view <view>', 'peak, leaks, total or temporary', 'peak')
+    .action(async (file: string, opts: { json?: boolean; limit: string; view: string }) => {
+      const { treeCommand } = await import('./reports');
+      setExit(await treeCommand(file, opts));
     });
   return program;
 }

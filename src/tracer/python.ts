@@ -48,8 +48,14 @@ export function queryPython(python: string = defaultPython()): PythonInfo {
   try {
     out = execFileSync(python, ['-I', '-c', QUERY], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: string };
-    const why = err.code === 'ENOENT' ? 'not found' : oneLine(String(err.stderr || err.message)).slice(0, 200);
+    const err = e as NodeJS.ErrnoException & { stderr?: string; status?: number | null; signal?: string | null };
+    const lastLine = String(err.stderr ?? '').trim().split('\n').pop() ?? '';
+    const why =
+      err.code === 'ENOENT' ? 'not found'
+      : err.code === 'EACCES' ? 'not executable'
+      : lastLine ? oneLine(lastLine).slice(0, 200)
+      : err.signal ? `killed by ${err.signal}`
+      : `exit status ${err.status ?? '?'}`;
     throw new PythonNotFoundError(`--python ${python}: cannot run this interpreter (${why}); pass --python /path/to/python3 (CPython 3.9-3.13)`);
   }
   let info: Omit<PythonInfo, 'hasHeaders'>;

@@ -91,6 +91,12 @@ function checkOutputWritable(file: string): void {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new PymemprofError(`-o ${file}: is a directory`, 'BAD_OUTPUT', 2);
 }
 
+/** The compiled child entry, also when this module runs from src/ (tests importing TypeScript). */
+function childScript(): string {
+  if (__filename.endsWith('.js')) return path.join(__dirname, 'child.js');
+  return path.resolve(__dirname, '..', '..', 'dist', 'tracer', 'child.js');
+}
+
 export async function run(options: RunOptions): Promise<RunResult> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const { argv, label } = targetArgv({ ...options, cwd });
@@ -116,7 +122,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const optionsFile = path.join(tmp, 'options.json');
   fs.writeFileSync(optionsFile, JSON.stringify(childOptions));
   try {
-    const child = spawn(process.execPath, [path.join(__dirname, 'child.js'), optionsFile], {
+    const child = spawn(process.execPath, [childScript(), optionsFile], {
       cwd,
       env: options.env ?? process.env,
       stdio: options.stdio ?? 'inherit',
@@ -133,6 +139,9 @@ export async function run(options: RunOptions): Promise<RunResult> {
       // the child died before reporting: the ending says how
     }
     if (status.error) throw new PymemprofError(oneLine(status.error), status.code ?? 'TRACER_START', 1);
+    if (!status.capture) {
+      throw new PymemprofError(`the traced process failed to start (it ${ending.description} before loading the tracer)`, 'TRACER_START', 1);
+    }
     const capturePath = status.capture ?? output.replace('{pid}', String(child.pid));
     const warnings: string[] = [];
     let stats: StatsJson | null = null;

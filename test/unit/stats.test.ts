@@ -83,7 +83,8 @@ describe('computeStats', () => {
         { file: 'fixture.py', line: 9, function: 'build', bytes: 2000, allocations: 1 },
       ],
     });
-    expect(warnings).toEqual([expect.stringMatching(/1 frees of addresses not allocated while tracing were ignored/)]);
+    // Frees of untraced blocks are expected (CPython swaps allocators during path configuration): no warning.
+    expect(warnings).toEqual([]);
   });
 
   it('snapshots the peak lazily: collapsed stacks at the peak and at the end', async () => {

@@ -1,0 +1,1 @@
+# Startup cost only (not part of the suite).
