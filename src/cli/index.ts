@@ -2,6 +2,7 @@
  * The command line. Thin: parses, then lazily imports the module that does the work. Errors are
  * PymemprofErrors carrying their exit code; nothing here calls process.exit.
  */
+import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { PymemprofError } from '../errors';
 import { parseRunArgs } from './run-args';
@@ -15,6 +16,7 @@ Options (before the program; everything after it goes to the program):
   -o, --output FILE   capture file (default: pymemprof-<script>.<pid>.bin)
   --python PATH       interpreter or virtualenv python (default: $PYMEMPROF_PYTHON, else python3)
   -q, --quiet         do not print the summary after the run
+  --flamegraph        also write the HTML flamegraph report (capture name with .html)
   -h, --help          show this help
 
 The exit status is the program's (128+N when it was killed by signal N).
@@ -45,6 +47,10 @@ async function runCommand(argv: string[]): Promise<number> {
       const { formatRunSummary } = await import('../report/text');
       if (result.ending.kind === 'signal') process.stderr.write(`pymemprof: the program was ${result.ending.description}\n`);
       if (result.stats) process.stderr.write(formatRunSummary(result.stats, result.capturePath) + '\n');
+    }
+    if (a.flamegraph && fs.existsSync(result.capturePath)) {
+      const { flamegraphCommand } = await import('./reports');
+      await flamegraphCommand(result.capturePath, { view: 'peak', temporaryThreshold: '1' });
     }
     return result.ending.status;
   } finally {

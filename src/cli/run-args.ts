@@ -9,6 +9,8 @@ export interface RunArgs {
   output?: string;
   python?: string;
   quiet: boolean;
+  /** Also write the HTML flamegraph report next to the capture. */
+  flamegraph: boolean;
   script?: string;
   module?: string;
   code?: string;
@@ -17,10 +19,10 @@ export interface RunArgs {
 
 /** Our options that take a value, by every spelling. */
 const VALUE_OPTIONS: Record<string, 'output' | 'python'> = { '-o': 'output', '--output': 'output', '--python': 'python' };
-const FLAG_OPTIONS: Record<string, 'quiet'> = { '-q': 'quiet', '--quiet': 'quiet' };
+const FLAG_OPTIONS: Record<string, 'quiet' | 'flamegraph'> = { '-q': 'quiet', '--quiet': 'quiet', '--flamegraph': 'flamegraph' };
 
 export function parseRunArgs(argv: string[]): RunArgs {
-  const out: RunArgs = { quiet: false, args: [] };
+  const out: RunArgs = { quiet: false, flamegraph: false, args: [] };
   let i = 0;
   const value = (name: string): string => {
     const v = argv[++i];
