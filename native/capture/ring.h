@@ -2,6 +2,7 @@
 // pushes from its allocator hooks (no lock: a relaxed read, a store, a release store); the writer
 // thread drains it.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -44,7 +45,10 @@ class RecordRing {
   size_t drain_into(std::vector<RawRecord>& out) {
     uint64_t t = tail_.load(std::memory_order_relaxed);
     uint64_t h = head_.load(std::memory_order_acquire);
-    for (uint64_t i = t; i != h; ++i) out.push_back(slots_[i & kMask]);
+    // At most two contiguous runs (the ring may wrap).
+    uint64_t first_end = std::min(h, (t | kMask) + 1);
+    out.insert(out.end(), slots_ + (t & kMask), slots_ + (t & kMask) + (first_end - t));
+    if (first_end != h) out.insert(out.end(), slots_, slots_ + (h - first_end));
     tail_.store(h, std::memory_order_release);
     return static_cast<size_t>(h - t);
   }

@@ -29,6 +29,10 @@ struct ShadowFrame {
   pmp_frame frame;
   uint32_t code;  // interned code object id
   uint32_t node;  // this frame's stack node while it is an ancestor (its offset is then fixed); 0 = unknown
+  // The node last used while this frame was the innermost, and at which offset: consecutive
+  // allocations from one instruction (a growing list, a dict resize) skip the node lookup.
+  uint32_t top_offset;
+  uint32_t top_node;
 };
 
 struct NodeCacheSlot {
@@ -110,6 +114,9 @@ uint32_t current_node(ThreadTracer* t) noexcept {
   auto& s = t->stack;
   size_t n = s.size();
   if (n == 0) return 0;
+  ShadowFrame& top = s[n - 1];
+  uint32_t offset = pmp_frame_offset(top.frame);
+  if (top.top_node != 0 && top.top_offset == offset) return top.top_node;
   size_t i = n - 1;  // find the outermost ancestor without a cached node
   while (i > 0 && s[i - 1].node == 0) --i;
   uint32_t node = i > 0 ? s[i - 1].node : 0;
@@ -117,7 +124,9 @@ uint32_t current_node(ThreadTracer* t) noexcept {
     node = intern_node(t, node, s[i].code, pmp_frame_offset(s[i].frame));
     s[i].node = node;
   }
-  return intern_node(t, node, s[n - 1].code, pmp_frame_offset(s[n - 1].frame));
+  top.top_offset = offset;
+  top.top_node = intern_node(t, node, top.code, offset);
+  return top.top_node;
 }
 
 std::string utf8_or(PyObject* s, const char* fallback) {
@@ -227,7 +236,7 @@ uint32_t code_id(ThreadTracer* t, PyCodeObject* code) {
 void push_frame(ThreadTracer* t, pmp_frame frame, PyCodeObject* code) {
   uint32_t id = code_id(t, code);
   if (!t->stack.empty()) t->stack.back().node = 0;  // the caller's offset has moved since it was cached
-  t->stack.push_back({frame, id, 0});
+  t->stack.push_back({frame, id, 0, 0, 0});
 }
 
 void pop_frame(ThreadTracer* t, pmp_frame frame) {
