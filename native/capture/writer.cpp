@@ -69,14 +69,16 @@ uint32_t CaptureWriter::intern_mark(const std::string& name) {
   return id;
 }
 
-void CaptureWriter::push_slow(RecordRing* ring, const RawRecord& record) noexcept {
+void CaptureWriter::push_slow(RecordRing* ring, RawRecord record, bool stamp) noexcept {
   wake();
-  while (!ring->try_push(record)) {
+  for (;;) {
     if (!running_.load(std::memory_order_acquire)) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     sched_yield();
+    if (stamp) record.ticks = read_ticks();
+    if (ring->try_push(record)) return;
   }
 }
 
@@ -177,7 +179,8 @@ void CaptureWriter::cycle(bool final) {
 
 void CaptureWriter::emit_records(uint64_t watermark) {
   auto add = [&](const RawRecord& r, uint32_t thread) {
-    batch_.add(r, thread, clock_.to_us(r.ticks));
+    last_time_us_ = std::max(last_time_us_, clock_.to_us(r.ticks));
+    batch_.add(r, thread, last_time_us_);
     ++totals_.records;
     if (r.kind >= RecordKind::kAllocRaw && r.kind <= RecordKind::kAllocObj) ++totals_.allocations;
     if (r.kind >= RecordKind::kFreeRaw && r.kind <= RecordKind::kFreeObj) ++totals_.frees;

@@ -48,12 +48,18 @@ class CaptureWriter {
   void release_thread(RecordRing* ring) { ring->close(); }
 
   // Producer: never blocks forever; drops (and counts) the record if the writer has stopped.
-  void push(RecordRing* ring, const RawRecord& record) noexcept {
+  // With `stamp`, the record's time is taken here, as late as possible: the writer holds back only
+  // records younger than its reorder window, so a record stamped long before it is published (its
+  // thread preempted, or waiting for ring space) could otherwise land behind younger ones of other
+  // threads. Stamping at publication keeps causality for the hooks: an allocation is pushed after it
+  // happened, a free before the block is released.
+  void push(RecordRing* ring, RawRecord record, bool stamp = false) noexcept {
+    if (stamp) record.ticks = read_ticks();
     if (ring->try_push(record)) {
       if (ring->fill() == RecordRing::kCapacity / 2) wake();
       return;
     }
-    push_slow(ring, record);
+    push_slow(ring, record, stamp);
   }
 
   uint32_t add_code(CodeInfo code);  // assigns and returns the id
@@ -81,7 +87,7 @@ class CaptureWriter {
     }
   };
 
-  void push_slow(RecordRing* ring, const RawRecord& record) noexcept;
+  void push_slow(RecordRing* ring, RawRecord record, bool stamp) noexcept;
   void wake() noexcept { wake_cv_.notify_one(); }
   void run();
   void cycle(bool final);
@@ -119,6 +125,7 @@ class CaptureWriter {
   bool header_written_ = false;
   std::string out_;
   BatchEncoder batch_;
+  uint64_t last_time_us_ = 0;  // times written never go backwards, across batches too
   TrailerInfo totals_;
 };
 

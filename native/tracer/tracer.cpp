@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,10 @@
 
 #include "../capture/writer.h"
 #include "frame_access.h"
+
+#if PY_VERSION_HEX >= 0x030B0000
+extern "C" PyAPI_FUNC(int) _PyObject_DebugMallocStats(FILE* out);  // internal header only since 3.11
+#endif
 
 namespace pymemprof {
 namespace {
@@ -396,14 +401,16 @@ struct DomainHooks {
 DomainHooks g_domains[3];
 PyObjectArenaAllocator g_original_arena;
 
-inline void record(ThreadTracer* t, RecordKind kind, void* address, uint64_t size, uint32_t stack, uint64_t ticks) noexcept {
+// Stamps the record as it is published (see CaptureWriter::push); `ticks` only when the time must be
+// an earlier one (a raw realloc's release of the old block).
+inline void record(ThreadTracer* t, RecordKind kind, void* address, uint64_t size, uint32_t stack, uint64_t ticks = 0) noexcept {
   RawRecord r;
   r.ticks = ticks;
   r.address = reinterpret_cast<uint64_t>(address);
   r.size = size;
   r.stack = stack;
   r.kind = kind;
-  g_writer->push(t->ring, r);
+  g_writer->push(t->ring, r, ticks == 0);
 }
 
 // pymalloc hands requests above its threshold to PyMem_RawMalloc, i.e. to our RAW hook: while a
@@ -425,7 +432,7 @@ struct InnerCallGuard {
 
 inline void record_alloc(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
   t->in_hook = true;
-  record(t, alloc_kind(d), p, size, current_node(t), read_ticks());
+  record(t, alloc_kind(d), p, size, current_node(t));
   t->in_hook = false;
 }
 
@@ -462,7 +469,7 @@ void hook_free(void* ctx, void* ptr) {
   ThreadTracer* t = ptr && g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
   if (!t || t->in_hook) return h->original.free(h->original.ctx, ptr);
   t->in_hook = true;
-  record(t, free_kind(h->domain), ptr, 0, 0, read_ticks());
+  record(t, free_kind(h->domain), ptr, 0, 0);
   t->in_hook = h->domain != Domain::kRaw;  // see InnerCallGuard
   h->original.free(h->original.ctx, ptr);
   t->in_hook = false;
@@ -484,25 +491,23 @@ void* hook_realloc(void* ctx, void* ptr, size_t size) {
   t->in_hook = true;
   auto flush_deferred = [&](RecordKind kind) {
     for (int i = 0; i < t->deferred_count; ++i)
-      if (t->deferred[i].kind == kind) g_writer->push(t->ring, t->deferred[i]);
+      if (t->deferred[i].kind == kind) g_writer->push(t->ring, t->deferred[i], true);
   };
   flush_deferred(RecordKind::kArenaAlloc);
   if (p) {
     uint32_t stack = current_node(t);
-    uint64_t after = read_ticks();
     if (!ptr) {
-      record(t, alloc_kind(h->domain), p, size, stack, after);
+      record(t, alloc_kind(h->domain), p, size, stack);
     } else if (p == ptr) {
-      record(t, resize_kind(h->domain), p, size, stack, after);
+      record(t, resize_kind(h->domain), p, size, stack);
     } else if (defer) {  // GIL held: order as pymalloc does it
-      record(t, alloc_kind(h->domain), p, size, stack, after);
-      record(t, free_kind(h->domain), ptr, 0, 0, after);
-    } else {  // raw domain, maybe without the GIL: the old block was released before `after`
+      record(t, alloc_kind(h->domain), p, size, stack);
+      record(t, free_kind(h->domain), ptr, 0, 0);
+    } else {  // raw domain, maybe without the GIL: the old block was released before the call returned
       record(t, free_kind(h->domain), ptr, 0, 0, before);
-      record(t, alloc_kind(h->domain), p, size, stack, after);
+      record(t, alloc_kind(h->domain), p, size, stack);
     }
   }
-  for (int i = 0; i < t->deferred_count; ++i) t->deferred[i].ticks = read_ticks();
   flush_deferred(RecordKind::kArenaFree);
   t->deferred_count = 0;
   t->in_hook = false;
@@ -513,7 +518,7 @@ void record_arena(RecordKind kind, void* p, size_t size) noexcept {
   ThreadTracer* t = this_thread();
   if (!t) return;
   RawRecord r;
-  r.ticks = read_ticks();
+  r.ticks = 0;  // stamped when pushed
   r.address = reinterpret_cast<uint64_t>(p);
   r.size = size;
   r.stack = 0;
@@ -521,7 +526,7 @@ void record_arena(RecordKind kind, void* p, size_t size) noexcept {
   if (t->deferring && t->deferred_count < 4) {
     t->deferred[t->deferred_count++] = r;
   } else {
-    g_writer->push(t->ring, r);
+    g_writer->push(t->ring, r, true);
   }
 }
 
@@ -571,10 +576,33 @@ PyObject* py_mark(PyObject*, PyObject* arg) {
   if (t && !t->in_hook) {
     t->in_hook = true;
     uint32_t id = g_writer->intern_mark(name);
-    record(t, RecordKind::kMark, nullptr, id, current_node(t), read_ticks());
+    record(t, RecordKind::kMark, nullptr, id, current_node(t));
     t->in_hook = false;
   }
   Py_RETURN_NONE;
+}
+
+// CPython's own pymalloc statistics (the text PYTHONMALLOCSTATS prints), taken right after a MARK
+// record with no Python code in between: the ground truth the arena model is tested against.
+PyObject* py_malloc_stats_at_mark(PyObject* self, PyObject* arg) {
+  PyObject* none = py_mark(self, arg);
+  if (!none) return nullptr;
+  Py_DECREF(none);
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&text, &size);  // libc memory: nothing here goes through PyMem
+  if (!out) return PyErr_NoMemory();
+  // CPython prints these only when the object allocator *is* pymalloc, so the original goes back in
+  // for the call (which allocates nothing through PyMem) and the hook right after.
+  PyMemAllocatorEx hooked;
+  PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &hooked);
+  PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &g_domains[2].original);
+  _PyObject_DebugMallocStats(out);
+  PyMem_SetAllocator(PYMEM_DOMAIN_OBJ, &hooked);
+  std::fclose(out);
+  PyObject* result = PyUnicode_DecodeUTF8(text, static_cast<Py_ssize_t>(size), "replace");
+  std::free(text);
+  return result;
 }
 
 void stop_tracing();
@@ -610,6 +638,8 @@ bool wrap_os_exit() {
 PyMethodDef g_module_methods[] = {
     {"mark", py_mark, METH_O, "mark(name): record a named point in the capture"},
     {"is_tracing", py_is_tracing, METH_NOARGS, "True while this process is being traced"},
+    {"_malloc_stats_at_mark", py_malloc_stats_at_mark, METH_O,
+     "_malloc_stats_at_mark(name): mark(name), then return CPython's own pymalloc statistics text"},
     {"_stop", py_stop, METH_NOARGS, nullptr},
     {nullptr, nullptr, 0, nullptr}};
 PyModuleDef g_module = {PyModuleDef_HEAD_INIT, "pymemprof", "pymemprof tracer hooks for the traced program", -1, g_module_methods,
