@@ -125,16 +125,49 @@ void BatchEncoder::add(const RawRecord& r, uint32_t thread, uint64_t time_us) {
   ++count_;
 }
 
+namespace {
+size_t varint_length(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+// One-byte tag (fields 1-15), length, bytes; nothing for an empty column (proto3 default).
+size_t packed_length(const VarintColumn& column) {
+  return column.size() == 0 ? 0 : 1 + varint_length(column.size()) + column.size();
+}
+}  // namespace
+
+// Writes the frame straight into `out`: batches are the bulk of a capture, so no intermediate
+// message buffers are built and copied.
 void BatchEncoder::finish(std::string& out) {
-  ProtoBuffer m;
-  m.packed_field(1, kind_);
-  m.packed_field(2, address_);
-  m.packed_field(3, size_);
-  m.packed_field(4, stack_);
-  m.packed_field(5, thread_);
-  m.packed_field(6, time_);
-  m.uint_field(7, base_time_us_);
-  append_frame(kBatch, m, out);
+  const VarintColumn* columns[6] = {&kind_, &address_, &size_, &stack_, &thread_, &time_};
+  size_t body = 0;
+  for (const VarintColumn* c : columns) body += packed_length(*c);
+  if (base_time_us_ != 0) body += 1 + varint_length(base_time_us_);
+  size_t frame = 1 + varint_length(body) + body;
+  ProtoBuffer head;
+  head.varint(frame);
+  head.tag(kBatch, 2);
+  head.varint(body);
+  out.reserve(out.size() + head.size() + body);
+  out.append(head.bytes());
+  for (uint32_t field = 1; field <= 6; ++field) {
+    const VarintColumn& c = *columns[field - 1];
+    if (c.size() == 0) continue;
+    ProtoBuffer prefix;
+    prefix.tag(field, 2);
+    prefix.varint(c.size());
+    out.append(prefix.bytes());
+    out.append(c.data(), c.size());
+  }
+  if (base_time_us_ != 0) {
+    ProtoBuffer base;
+    base.uint_field(7, base_time_us_);
+    out.append(base.bytes());
+  }
   kind_.clear(); address_.clear(); size_.clear(); stack_.clear(); thread_.clear(); time_.clear();
   count_ = 0;
 }

@@ -1,6 +1,7 @@
 // Hand-written protobuf encoding of the messages in proto/capture.proto (field numbers must match
 // it). Messages are built into byte buffers by the writer thread only.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,12 +13,20 @@ namespace pymemprof {
 class ProtoBuffer {
  public:
   void varint(uint64_t v) {
+    if (v < 0x80) {  // most column entries (kind, thread, time delta, small sizes) take one byte
+      bytes_.push_back(static_cast<char>(v));
+      return;
+    }
+    char buf[10];
+    int n = 0;
     while (v >= 0x80) {
-      bytes_.push_back(static_cast<char>(v | 0x80));
+      buf[n++] = static_cast<char>(v | 0x80);
       v >>= 7;
     }
-    bytes_.push_back(static_cast<char>(v));
+    buf[n++] = static_cast<char>(v);
+    bytes_.append(buf, static_cast<size_t>(n));
   }
+  void reserve(size_t n) { bytes_.reserve(n); }
   static uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
   void tag(uint32_t field, uint32_t wire_type) { varint((uint64_t(field) << 3) | wire_type); }
   void uint_field(uint32_t field, uint64_t v) {
@@ -48,6 +57,34 @@ class ProtoBuffer {
 
  private:
   std::string bytes_;
+};
+
+// A packed column of varints for record batches: the writer's inner loop, so bytes are stored
+// through a pointer into a buffer that only grows (no per-byte capacity checks or memcpy calls).
+class VarintColumn {
+ public:
+  void varint(uint64_t v) {
+    if (end_ - pos_ < 10) grow();
+    while (v >= 0x80) {
+      *pos_++ = static_cast<uint8_t>(v | 0x80);
+      v >>= 7;
+    }
+    *pos_++ = static_cast<uint8_t>(v);
+  }
+  size_t size() const { return static_cast<size_t>(pos_ - data_.data()); }
+  const char* data() const { return reinterpret_cast<const char*>(data_.data()); }
+  void clear() { pos_ = data_.data(); }
+
+ private:
+  void grow() {
+    size_t used = size();
+    data_.resize(std::max<size_t>(data_.size() * 2, 1 << 16));
+    pos_ = data_.data() + used;
+    end_ = data_.data() + data_.size();
+  }
+  std::vector<uint8_t> data_;
+  uint8_t* pos_ = nullptr;
+  uint8_t* end_ = nullptr;
 };
 
 struct HeaderInfo {
@@ -107,7 +144,7 @@ class BatchEncoder {
   void finish(std::string& out);  // appends the frame and resets
 
  private:
-  ProtoBuffer kind_, address_, size_, stack_, thread_, time_;
+  VarintColumn kind_, address_, size_, stack_, thread_, time_;
   uint64_t base_time_us_ = 0, last_time_us_ = 0, last_address_ = 0;
   size_t count_ = 0;
 };

@@ -25,7 +25,11 @@ namespace pymemprof {
 
 struct WriterOptions {
   uint32_t flush_interval_ms = 5;        // how often rings are drained
-  uint32_t reorder_window_us = 2000;     // records younger than this wait for other threads
+  // Records younger than this wait for the next round. Records are stamped as they are published,
+  // and the writer reads the clock before draining, so anything that caused a drained record (a free
+  // before another thread's allocation of the same address) was published before the round began:
+  // this window only absorbs time stamp counter skew between cores.
+  uint32_t reorder_window_us = 100;
   size_t max_batch_records = 65536;
   std::function<void(const std::string&)> warn;  // one-line warnings (e.g. disk full)
 };
