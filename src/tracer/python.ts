@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PythonNotFoundError, oneLine } from '../errors';
 
@@ -43,7 +44,79 @@ export function defaultPython(): string {
   return process.env.PYMEMPROF_PYTHON || 'python3';
 }
 
+/** Finds `name` the way the shell would: as a path when it has a slash, else on PATH. */
+function resolveCommand(name: string): string | null {
+  if (name.includes('/')) return path.resolve(name);
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const f = path.join(dir || '.', name);
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      if (fs.statSync(f).isFile()) return f;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * A cache of answers, for interpreters that are real binaries (not wrapper scripts such as pyenv's
+ * shims, whose answer depends on the directory and environment): keyed by the path as invoked (a
+ * virtualenv's python is a symlink whose answer differs from its target's), its target and the
+ * target's size and time.
+ */
+function cacheKey(python: string): string | null {
+  const invoked = resolveCommand(python);
+  if (!invoked) return null;
+  try {
+    const real = fs.realpathSync(invoked);
+    const fd = fs.openSync(real, 'r');
+    const magic = Buffer.alloc(4);
+    fs.readSync(fd, magic, 0, 4, 0);
+    fs.closeSync(fd);
+    if (magic.toString('latin1') !== '\x7fELF') return null;
+    const st = fs.statSync(real);
+    const venv = path.join(path.dirname(path.dirname(invoked)), 'pyvenv.cfg');
+    const venvTime = fs.statSync(venv, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    return JSON.stringify([invoked, real, st.size, st.mtimeMs, venvTime, process.env.PYTHONHOME ?? '']);
+  } catch {
+    return null;
+  }
+}
+
+const cacheFile = () => path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'pymemprof', 'pythons.json');
+
+function readCache(): Record<string, PythonInfo> {
+  try {
+    return JSON.parse(fs.readFileSync(cacheFile(), 'utf8')) as Record<string, PythonInfo>;
+  } catch {
+    return {};
+  }
+}
+
+function writeCache(key: string, info: PythonInfo): void {
+  try {
+    const all = readCache();
+    all[key] = info;
+    fs.mkdirSync(path.dirname(cacheFile()), { recursive: true });
+    const tmp = `${cacheFile()}.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(all));
+    fs.renameSync(tmp, cacheFile());
+  } catch {
+    // a cache that cannot be written only costs the query next time
+  }
+}
+
 export function queryPython(python: string = defaultPython()): PythonInfo {
+  const key = cacheKey(python);
+  const cached = key ? readCache()[key] : undefined;
+  if (cached && fs.existsSync(cached.libpython)) return cached;
+  const info = askPython(python);
+  if (key) writeCache(key, info);
+  return info;
+}
+
+function askPython(python: string): PythonInfo {
   let out: string;
   try {
     out = execFileSync(python, ['-I', '-c', QUERY], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
