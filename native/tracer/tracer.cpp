@@ -65,7 +65,6 @@ CaptureWriter* g_writer = nullptr;
 std::atomic<bool> g_active{false};
 bool g_forked = false;
 bool g_stopped = false;
-pid_t g_pid = 0;
 pthread_key_t g_thread_key;
 std::atomic<uint32_t> g_arena_size{0};
 
@@ -283,9 +282,9 @@ PyObject* on_frame_enter(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Py_RETURN_NONE;
 }
 
-PyObject* on_frame_exit(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* on_frame_exit(PyObject*, PyObject* const*, Py_ssize_t) {
   ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? callback_thread() : nullptr;
-  if (t && nargs >= 1) pop_frame(t, pmp_current_frame(t->tstate));
+  if (t) pop_frame(t, pmp_current_frame(t->tstate));
   Py_RETURN_NONE;
 }
 
@@ -728,7 +727,6 @@ int run_traced(const RunOptions& options) {
   wo.warn = warn;
   // Never freed: exiting threads and late hooks may still reach it after the program ends.
   g_writer = new CaptureWriter(std::make_unique<FileSink>(options.capture_path), wo);
-  g_pid = getpid();
   pthread_key_create(&g_thread_key, on_thread_exit);
   pthread_atfork(nullptr, nullptr, after_fork_in_child);
   g_writer->start();
