@@ -529,10 +529,15 @@ void record_arena(RecordKind kind, void* p, size_t size) noexcept {
   }
 }
 
+// pymalloc's arena size on 64-bit builds (1 MiB with the radix tree of 3.10+). 3.11+ also takes
+// frame data-stack chunks (16 KiB * 2^n) from the arena allocator; those are recorded too, but only
+// a block of exactly this size tells the header that pymalloc is in use.
+constexpr size_t kPymallocArenaSize = PY_VERSION_HEX >= 0x030A0000 ? (1u << 20) : (256u << 10);
+
 void* hook_arena_alloc(void* ctx, size_t size) {
   void* p = g_original_arena.alloc(g_original_arena.ctx, size);
   if (p) {
-    g_arena_size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
+    if (size == kPymallocArenaSize) g_arena_size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
     if (g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaAlloc, p, size);
   }
   (void)ctx;

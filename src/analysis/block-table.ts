@@ -1,148 +1,147 @@
 /**
  * Live blocks keyed by address for the report reducer: like LiveTable (open addressing, linear
- * probing, backward-shift deletion) but each entry also carries its row (stack node × thread), the
- * allocation's index among all allocations and its time. Address 0 is the empty marker.
+ * probing, backward-shift deletion, the same hash) but each entry also carries its row (stack node ×
+ * thread), the allocation's index among all allocations and its time. Address 0 is the empty marker.
+ *
+ * A slot is [address, size, row, index, time] in one Float64Array: a lookup touches one or two
+ * cache lines instead of one per column.
  */
+import { addressHash } from './live-table';
+
+const STRIDE = 5;
+
 export class BlockTable {
-  private keys: Float64Array;
-  private sizes: Float64Array;
-  private rows: Uint32Array;
-  private idx: Float64Array;
-  private times: Float64Array;
-  private mask: number;
+  private slots: Float64Array;
+  /** 32 - log2(number of slots). */
+  private shift: number;
+  /** slots.length: the index after the last slot (probing wraps to 0 there). */
+  private end: number;
   private used = 0;
+  /** Slots in use beyond which the table doubles (half the slots). */
+  private limit: number;
   /** Set by set (when replacing) and delete: the entry found. */
   foundSize = 0;
   foundRow = 0;
   foundIdx = 0;
   foundTime = 0;
 
-  constructor(initialCapacity = 1 << 16) {
-    let cap = 16;
-    while (cap < initialCapacity * 2) cap *= 2;
-    this.keys = new Float64Array(cap);
-    this.sizes = new Float64Array(cap);
-    this.rows = new Uint32Array(cap);
-    this.idx = new Float64Array(cap);
-    this.times = new Float64Array(cap);
-    this.mask = cap - 1;
+  // Starts small: a table much larger than the live set spreads fresh addresses over cold cache lines.
+  constructor(initialCapacity = 256) {
+    let bits = 4;
+    while (1 << bits < initialCapacity * 2) bits++;
+    this.slots = new Float64Array((1 << bits) * STRIDE);
+    this.shift = 32 - bits;
+    this.end = this.slots.length;
+    this.limit = 1 << (bits - 1);
   }
 
   get size(): number {
     return this.used;
   }
 
-  private slot(addr: number): number {
-    const lo = addr >>> 0;
-    const hi = (addr / 4294967296) >>> 0;
-    let h = Math.imul(lo ^ (lo >>> 16), 0x85ebca6b) ^ Math.imul(hi, 0xc2b2ae35);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0x27d4eb2f);
-    h ^= h >>> 16;
-    return h & this.mask;
-  }
-
   /** Inserts or replaces; returns true when the address was live (found* then hold the old entry). */
   set(addr: number, size: number, row: number, index: number, time: number): boolean {
     if (addr === 0) return false;
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = this.slot(addr);
+    const s = this.slots;
+    const end = this.end;
+    let i = addressHash(addr, this.shift) * STRIDE;
     while (true) {
-      const k = keys[i]!;
-      if (k === 0) break;
+      const k = s[i]!;
       if (k === addr) {
-        this.foundSize = this.sizes[i]!;
-        this.foundRow = this.rows[i]!;
-        this.foundIdx = this.idx[i]!;
-        this.foundTime = this.times[i]!;
-        this.sizes[i] = size;
-        this.rows[i] = row;
-        this.idx[i] = index;
-        this.times[i] = time;
+        this.foundSize = s[i + 1]!;
+        this.foundRow = s[i + 2]!;
+        this.foundIdx = s[i + 3]!;
+        this.foundTime = s[i + 4]!;
+        s[i + 1] = size;
+        s[i + 2] = row;
+        s[i + 3] = index;
+        s[i + 4] = time;
         return true;
       }
-      i = (i + 1) & mask;
+      if (k === 0) break;
+      i += STRIDE;
+      if (i === end) i = 0;
     }
-    keys[i] = addr;
-    this.sizes[i] = size;
-    this.rows[i] = row;
-    this.idx[i] = index;
-    this.times[i] = time;
-    if (++this.used * 2 > this.mask) this.grow();
+    s[i] = addr;
+    s[i + 1] = size;
+    s[i + 2] = row;
+    s[i + 3] = index;
+    s[i + 4] = time;
+    if (++this.used > this.limit) this.grow();
     return false;
   }
 
   /** Removes an address; false when unknown. On success found* hold the entry. */
   delete(addr: number): boolean {
     if (addr === 0) return false;
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = this.slot(addr);
+    const s = this.slots;
+    const end = this.end;
+    const shift = this.shift;
+    let i = addressHash(addr, shift) * STRIDE;
     while (true) {
-      const k = keys[i]!;
-      if (k === 0) return false;
+      const k = s[i]!;
       if (k === addr) break;
-      i = (i + 1) & mask;
+      if (k === 0) return false;
+      i += STRIDE;
+      if (i === end) i = 0;
     }
-    this.foundSize = this.sizes[i]!;
-    this.foundRow = this.rows[i]!;
-    this.foundIdx = this.idx[i]!;
-    this.foundTime = this.times[i]!;
+    this.foundSize = s[i + 1]!;
+    this.foundRow = s[i + 2]!;
+    this.foundIdx = s[i + 3]!;
+    this.foundTime = s[i + 4]!;
+    // Backward-shift deletion (see LiveTable.delete).
     let j = i;
     while (true) {
-      j = (j + 1) & mask;
-      const k = keys[j]!;
+      j += STRIDE;
+      if (j === end) j = 0;
+      const k = s[j]!;
       if (k === 0) break;
-      const home = this.slot(k);
-      const inRange = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (!inRange) {
-        keys[i] = k;
-        this.sizes[i] = this.sizes[j]!;
-        this.rows[i] = this.rows[j]!;
-        this.idx[i] = this.idx[j]!;
-        this.times[i] = this.times[j]!;
+      const home = addressHash(k, shift) * STRIDE;
+      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!stays) {
+        s[i] = k;
+        s[i + 1] = s[j + 1]!;
+        s[i + 2] = s[j + 2]!;
+        s[i + 3] = s[j + 3]!;
+        s[i + 4] = s[j + 4]!;
         i = j;
       }
     }
-    keys[i] = 0;
+    s[i] = 0;
     this.used--;
     return true;
   }
 
   /** Calls fn for every live block (unordered). */
   forEach(fn: (addr: number, size: number, row: number, index: number, time: number) => void): void {
-    const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
-      if (k !== 0) fn(k, this.sizes[i]!, this.rows[i]!, this.idx[i]!, this.times[i]!);
+    const s = this.slots;
+    for (let i = 0; i < s.length; i += STRIDE) {
+      const k = s[i]!;
+      if (k !== 0) fn(k, s[i + 1]!, s[i + 2]!, s[i + 3]!, s[i + 4]!);
     }
   }
 
   private grow(): void {
-    const ok = this.keys;
-    const os = this.sizes;
-    const orow = this.rows;
-    const oi = this.idx;
-    const ot = this.times;
-    const cap = ok.length * 2;
-    this.keys = new Float64Array(cap);
-    this.sizes = new Float64Array(cap);
-    this.rows = new Uint32Array(cap);
-    this.idx = new Float64Array(cap);
-    this.times = new Float64Array(cap);
-    this.mask = cap - 1;
-    const keys = this.keys;
-    for (let s = 0; s < ok.length; s++) {
-      const k = ok[s]!;
+    const old = this.slots;
+    const bits = 32 - this.shift + 1;
+    const s = new Float64Array((1 << bits) * STRIDE);
+    this.slots = s;
+    this.shift = 32 - bits;
+    this.end = s.length;
+    this.limit = 1 << (bits - 1);
+    for (let o = 0; o < old.length; o += STRIDE) {
+      const k = old[o]!;
       if (k === 0) continue;
-      let i = this.slot(k);
-      while (keys[i] !== 0) i = (i + 1) & this.mask;
-      keys[i] = k;
-      this.sizes[i] = os[s]!;
-      this.rows[i] = orow[s]!;
-      this.idx[i] = oi[s]!;
-      this.times[i] = ot[s]!;
+      let i = addressHash(k, this.shift) * STRIDE;
+      while (s[i] !== 0) {
+        i += STRIDE;
+        if (i === s.length) i = 0;
+      }
+      s[i] = k;
+      s[i + 1] = old[o + 1]!;
+      s[i + 2] = old[o + 2]!;
+      s[i + 3] = old[o + 3]!;
+      s[i + 4] = old[o + 4]!;
     }
   }
 }

@@ -37,7 +37,7 @@ export const TOP_PEAK_LOCATIONS = 20;
 export async function analyzeStats(path: string, options: ReadOptions = {}): Promise<StatsAnalysis> {
   const tables = new CaptureTables();
   const reducer = new StatsReducer(tables);
-  const read = await readCapture(path, withTables(tables, { batch: (b) => reducer.add(b) }), options);
+  const read = await readCapture(path, withTables(tables, { batch: (b) => reducer.add(b) }), { ...options, reuseBatches: true });
   const header = read.header;
   if (!header) {
     throw new BadCaptureError(`${path}: capture is truncated before its header was complete`);

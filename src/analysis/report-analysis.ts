@@ -57,7 +57,7 @@ export async function analyzeReport(path: string, options: ReportAnalysisOptions
         if (options.onProgress && (++batches & 15) === 0) options.onProgress(reducer.figures().records);
       },
     }),
-    options,
+    { ...options, reuseBatches: true },
   );
   if (!read.header) throw new BadCaptureError(`${path}: capture is truncated before its header was complete`);
   reducer.finish();

@@ -28,16 +28,15 @@
 import { DecodedBatch } from '../capture/batch-decoder';
 import { CaptureTables } from '../capture/reader';
 import { BlockTable } from './block-table';
+import { PairIndex } from './pair-index';
 
 /** Buckets kept while reading (a power of two); positions stay below POS_END. */
 export const MAX_BUCKETS = 1024;
 /** Free position of a block still live at the end of the capture. */
 export const POS_END = 4095;
 const POS_MUL = 4096;
-const KEY_ROW_MUL = POS_MUL * POS_MUL;
 /** Initial bucket width in microseconds. */
 const INITIAL_WIDTH_US = 128;
-const THREAD_MUL = 1 << 20;
 
 /** Domains in the order RAW, MEM, OBJ. */
 export const DOMAINS = ['raw', 'mem', 'obj'] as const;
@@ -79,21 +78,8 @@ export interface TemporalEntries {
   length: number;
 }
 
-class Grow {
-  a: Float64Array;
-  constructor(n = 1024) {
-    this.a = new Float64Array(n);
-  }
-  ensure(i: number): Float64Array {
-    if (i < this.a.length) return this.a;
-    let len = this.a.length;
-    while (len <= i) len *= 2;
-    const b = new Float64Array(len);
-    b.set(this.a);
-    this.a = b;
-    return b;
-  }
-}
+/** Per row, at row * ROW_STRIDE: total bytes, total count, temporary bytes, temporary count. */
+const ROW_STRIDE = 4;
 
 export class ReportReducer {
   readonly tables: CaptureTables;
@@ -124,14 +110,12 @@ export class ReportReducer {
   private rowCount = 0;
   private rowStack = new Uint32Array(1024);
   private rowThread = new Uint32Array(1024);
-  /** Row of (stack, first thread seen with it) + 1; 0: none yet. */
-  private stackRow = new Uint32Array(1024);
-  private stackRowThread = new Uint32Array(1024);
-  private readonly otherRows = new Map<number, number>();
-  private readonly totBytes = new Grow();
-  private readonly totCount = new Grow();
-  private readonly tmpBytes = new Grow();
-  private readonly tmpCount = new Grow();
+  /** Totals and temporary figures of the rows, interleaved (ROW_STRIDE): one cache line per row. */
+  private rowData = new Float64Array(1024 * ROW_STRIDE);
+  /** At 2 * stack: row of (stack, first thread seen with it) + 1 (0: none yet), and that thread. */
+  private stackRow = new Uint32Array(2048);
+  /** Rows of the other threads of a stack. */
+  private readonly otherRows = new PairIndex();
 
   // Buckets.
   private widthUs = INITIAL_WIDTH_US;
@@ -141,16 +125,16 @@ export class ReportReducer {
   private bPeakIdx = new Float64Array(MAX_BUCKETS);
   private bEnd = new Float64Array(MAX_BUCKETS);
 
-  // Pending frees of the current bucket: (row, ap) → bytes, count.
-  private readonly pending = new Map<number, number>();
+  // Pending frees of the current bucket: (row, ap) → index of bytes, count.
+  private readonly pending = new PairIndex();
   private pRow = new Uint32Array(256);
   private pAp = new Uint16Array(256);
   private pBytes = new Float64Array(256);
   private pCount = new Float64Array(256);
   private pLen = 0;
 
-  // Committed temporal aggregates: key row*KEY_ROW_MUL + ap*POS_MUL + fp → index.
-  private committed = new Map<number, number>();
+  // Committed temporal aggregates: (row, ap * POS_MUL + fp) → index.
+  private readonly committed = new PairIndex(1024);
   private cRow = new Uint32Array(1024);
   private cAp = new Uint16Array(1024);
   private cFp = new Uint16Array(1024);
@@ -167,52 +151,49 @@ export class ReportReducer {
 
   // ---- rows ----
 
+  /** Row of (stack, thread), created on first use. */
   private rowOf(stack: number, thread: number): number {
-    if (stack >= this.stackRow.length) this.growStacks(stack);
-    const r = this.stackRow[stack]!;
-    if (r !== 0 && this.stackRowThread[stack] === thread) return r - 1;
+    if (2 * stack >= this.stackRow.length) this.growStacks(stack);
+    const r = this.stackRow[2 * stack]!;
+    if (r !== 0 && this.stackRow[2 * stack + 1] === thread) return r - 1;
     if (r === 0) {
       const row = this.newRow(stack, thread);
-      this.stackRow[stack] = row + 1;
-      this.stackRowThread[stack] = thread;
+      this.stackRow[2 * stack] = row + 1;
+      this.stackRow[2 * stack + 1] = thread;
       return row;
     }
-    const key = stack * THREAD_MUL + thread;
-    let row = this.otherRows.get(key);
-    if (row === undefined) {
+    let row = this.otherRows.get(stack, thread);
+    if (row < 0) {
       row = this.newRow(stack, thread);
-      this.otherRows.set(key, row);
+      this.otherRows.set(stack, thread, row);
     }
     return row;
   }
 
   private growStacks(stack: number): void {
     let len = this.stackRow.length;
-    while (len <= stack) len *= 2;
+    while (len <= 2 * stack) len *= 2;
     const a = new Uint32Array(len);
     a.set(this.stackRow);
     this.stackRow = a;
-    const b = new Uint32Array(len);
-    b.set(this.stackRowThread);
-    this.stackRowThread = b;
   }
 
   private newRow(stack: number, thread: number): number {
     const row = this.rowCount++;
     if (row >= this.rowStack.length) {
-      const a = new Uint32Array(this.rowStack.length * 2);
+      const n = this.rowStack.length * 2;
+      const a = new Uint32Array(n);
       a.set(this.rowStack);
       this.rowStack = a;
-      const b = new Uint32Array(this.rowThread.length * 2);
+      const b = new Uint32Array(n);
       b.set(this.rowThread);
       this.rowThread = b;
+      const d = new Float64Array(n * ROW_STRIDE);
+      d.set(this.rowData);
+      this.rowData = d;
     }
     this.rowStack[row] = stack;
     this.rowThread[row] = thread;
-    this.totBytes.ensure(row);
-    this.totCount.ensure(row);
-    this.tmpBytes.ensure(row);
-    this.tmpCount.ensure(row);
     return row;
   }
 
@@ -220,12 +201,12 @@ export class ReportReducer {
 
   private commit(row: number, ap: number, fp: number, bytes: number, count: number): void {
     if (ap >= fp) return; // never live at any bucket's peak
-    const key = row * KEY_ROW_MUL + ap * POS_MUL + fp;
-    let i = this.committed.get(key);
-    if (i === undefined) {
+    const pos = ap * POS_MUL + fp;
+    let i = this.committed.get(row, pos);
+    if (i < 0) {
       i = this.cLen++;
       if (i >= this.cRow.length) this.growCommitted();
-      this.committed.set(key, i);
+      this.committed.set(row, pos, i);
       this.cRow[i] = row;
       this.cAp[i] = ap;
       this.cFp[i] = fp;
@@ -257,9 +238,8 @@ export class ReportReducer {
   }
 
   private addPending(row: number, ap: number, bytes: number): void {
-    const key = row * POS_MUL + ap;
-    let i = this.pending.get(key);
-    if (i === undefined) {
+    let i = this.pending.get(row, ap);
+    if (i < 0) {
       i = this.pLen++;
       if (i >= this.pRow.length) {
         const n = this.pRow.length * 2;
@@ -276,7 +256,7 @@ export class ReportReducer {
         c.set(this.pCount);
         this.pCount = c;
       }
-      this.pending.set(key, i);
+      this.pending.set(row, ap, i);
       this.pRow[i] = row;
       this.pAp[i] = ap;
       this.pBytes[i] = bytes;
@@ -293,14 +273,6 @@ export class ReportReducer {
     for (let i = 0; i < n; i++) this.commit(this.pRow[i]!, this.pAp[i]!, fp, this.pBytes[i]!, this.pCount[i]!);
     this.pending.clear();
     this.pLen = 0;
-  }
-
-  /** Position of the allocation (index, time) of a block dying now; -1 when it can be dropped. */
-  private allocPos(index: number, timeUs: number): number {
-    let ab = Math.floor(timeUs / this.widthUs);
-    if (ab > this.cur) ab = this.cur; // (clock skew across threads)
-    if (ab < this.cur) return 2 * ab + (index > this.bPeakIdx[ab]! ? 1 : 0);
-    return index <= this.bPeakIdx[ab]! ? 2 * ab : -1;
   }
 
   /** Moves the current bucket forward so that it holds time t. */
@@ -363,7 +335,7 @@ export class ReportReducer {
     const fp = this.cFp.slice(0, oldLen);
     const bytes = this.cBytes.slice(0, oldLen);
     const count = this.cCount.slice(0, oldLen);
-    this.committed = new Map();
+    this.committed.clear();
     this.cLen = 0;
     for (let i = 0; i < oldLen; i++) this.commit(row[i]!, remap(ap[i]!), remap(fp[i]!), bytes[i]!, count[i]!);
     this.widthUs *= 2;
@@ -372,21 +344,11 @@ export class ReportReducer {
 
   // ---- the pass ----
 
-  /** Handles the death (free, replacement) of the block the table just reported in found*. */
-  private died(): void {
-    const blocks = this.blocks;
-    const sz = blocks.foundSize;
-    const row = blocks.foundRow;
-    const idx = blocks.foundIdx;
-    this.liveBytes -= sz;
-    if (this.allocIndex - 1 - idx < this.temporaryThreshold) {
-      this.tmpBytes.a[row] += sz;
-      this.tmpCount.a[row] += 1;
-    }
-    const ap = this.allocPos(idx, blocks.foundTime);
-    if (ap >= 0) this.addPending(row, ap, sz);
-  }
-
+  /**
+   * One pass over a batch. Hot: the running figures live in locals for the batch; the rare steps
+   * (a new bucket, a new row, pending frees) are methods, around which the locals are written back
+   * (`liveBytes`, `allocIndex` for advance) or reloaded (arrays that may have grown).
+   */
   add(b: DecodedBatch): void {
     if (this.finished) throw new Error('ReportReducer: add() after finish()');
     const { kind, address, size, stack, thread, timeUs } = b;
@@ -394,50 +356,170 @@ export class ReportReducer {
     const maxNode = this.tables.maxNodeId;
     const n = b.count;
     const hist = this.sizeHistogram;
-    this.records += n;
+    const bPeak = this.bPeak;
+    const bPeakIdx = this.bPeakIdx;
+    const threshold = this.temporaryThreshold;
+    let rowData = this.rowData;
+    let stackRow = this.stackRow;
+    let allocations = this.allocations;
+    let allocIndex = this.allocIndex;
+    let frees = this.frees;
+    let resizes = this.resizes;
+    let unknownFrees = this.unknownFrees;
+    let unknownStacks = this.unknownStacks;
+    let totalAllocated = this.totalAllocated;
+    let liveBytes = this.liveBytes;
+    let peakBytes = this.peakBytes;
+    let peakTimeUs = this.peakTimeUs;
+    // The current bucket c covers [c * width, curEndUs). The width is a power of two, so
+    // t * invWidth is exactly t / width.
+    let c = this.cur;
+    let curEndUs = this.curEndUs;
+    let curStartUs = c * this.widthUs;
+    let invWidth = 1 / this.widthUs;
+    let d0Count = 0, d1Count = 0, d2Count = 0; // prettier-ignore
+    let d0Bytes = 0, d1Bytes = 0, d2Bytes = 0; // prettier-ignore
+
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
       const t = timeUs[i]!;
-      if (t >= this.curEndUs) this.advance(t);
+      if (t >= curEndUs) {
+        this.liveBytes = liveBytes;
+        this.allocIndex = allocIndex;
+        this.advance(t);
+        c = this.cur;
+        curEndUs = this.curEndUs;
+        curStartUs = c * this.widthUs;
+        invWidth = 1 / this.widthUs;
+      }
+      let dead: boolean;
       if (k <= 3 || (k >= 7 && k <= 9)) {
+        // ALLOC_* and RESIZE_*: the block at the address now has this size, row and time.
         let s = stack[i]!;
         if (s > maxNode) {
-          this.unknownStacks++;
+          unknownStacks++;
           s = 0;
         }
         const sz = size[i]!;
-        const row = this.rowOf(s, thread[i]!);
-        const d = k <= 3 ? k - 1 : k - 7;
-        if (k <= 3) this.allocations++;
-        else this.resizes++;
-        this.domainCount[d]++;
-        this.domainBytes[d] += sz;
+        // Row of (s, thread): the stack's first thread inline, others through rowOf.
+        let row: number;
+        const th = thread[i]!;
+        const r = 2 * s < stackRow.length ? stackRow[2 * s]! : 0;
+        if (r !== 0 && stackRow[2 * s + 1] === th) row = r - 1;
+        else {
+          row = this.rowOf(s, th);
+          rowData = this.rowData;
+          stackRow = this.stackRow;
+        }
+        if (k <= 3) {
+          allocations++;
+          if (k === 1) {
+            d0Count++;
+            d0Bytes += sz;
+          } else if (k === 2) {
+            d1Count++;
+            d1Bytes += sz;
+          } else {
+            d2Count++;
+            d2Bytes += sz;
+          }
+        } else {
+          resizes++;
+          if (k === 7) {
+            d0Count++;
+            d0Bytes += sz;
+          } else if (k === 8) {
+            d1Count++;
+            d1Bytes += sz;
+          } else {
+            d2Count++;
+            d2Bytes += sz;
+          }
+        }
         hist[sz === 0 ? 0 : sz < 4294967296 ? 32 - Math.clz32(sz) : Math.min(63, Math.floor(Math.log2(sz)) + 1)]++;
-        this.totalAllocated += sz;
-        this.totBytes.a[row] += sz;
-        this.totCount.a[row] += 1;
-        const index = this.allocIndex++;
-        if (blocks.set(address[i]!, sz, row, index, t)) this.died();
-        const live = (this.liveBytes += sz);
-        const c = this.cur;
-        if (live > this.bPeak[c]!) {
-          this.bPeak[c] = live;
-          this.bPeakIdx[c] = index;
+        totalAllocated += sz;
+        rowData[row * ROW_STRIDE] += sz;
+        rowData[row * ROW_STRIDE + 1] += 1;
+        const index = allocIndex++;
+        dead = blocks.set(address[i]!, sz, row, index, t);
+        if (dead) {
+          // Die before the new block counts, so the bucket's peak check below sees the net change.
+          liveBytes = this.died(liveBytes, allocIndex, threshold, rowData, c, curStartUs, invWidth);
+        }
+        const live = (liveBytes += sz);
+        if (live > bPeak[c]!) {
+          bPeak[c] = live;
+          bPeakIdx[c] = index;
           if (this.pLen > 0) this.flushPending(2 * c);
-          if (live > this.peakBytes) {
-            this.peakBytes = live;
-            this.peakTimeUs = t;
+          if (live > peakBytes) {
+            peakBytes = live;
+            peakTimeUs = t;
           }
         }
       } else if (k <= 6) {
-        this.frees++;
-        if (blocks.delete(address[i]!)) this.died();
-        else this.unknownFrees++;
+        frees++;
+        if (blocks.delete(address[i]!)) {
+          liveBytes = this.died(liveBytes, allocIndex, threshold, rowData, c, curStartUs, invWidth);
+        } else {
+          unknownFrees++;
+        }
       } else if (k === 12) {
         this.marks.push({ id: size[i]!, timeUs: t });
       }
     }
+    this.records += n;
+    this.allocations = allocations;
+    this.allocIndex = allocIndex;
+    this.frees = frees;
+    this.resizes = resizes;
+    this.unknownFrees = unknownFrees;
+    this.unknownStacks = unknownStacks;
+    this.totalAllocated = totalAllocated;
+    this.liveBytes = liveBytes;
+    this.peakBytes = peakBytes;
+    this.peakTimeUs = peakTimeUs;
+    this.domainCount[0] += d0Count;
+    this.domainCount[1] += d1Count;
+    this.domainCount[2] += d2Count;
+    this.domainBytes[0] += d0Bytes;
+    this.domainBytes[1] += d1Bytes;
+    this.domainBytes[2] += d2Bytes;
     if (n > 0) this.lastTimeUs = timeUs[n - 1]!;
+  }
+
+  /**
+   * The death (free, replacement) of the block the table just reported in found*: counts it as
+   * temporary when it lived shorter than the threshold, and keeps it for the temporal aggregates when
+   * it was live at a bucket's peak (see the file comment). Returns the new live bytes.
+   */
+  private died(
+    liveBytes: number,
+    allocIndex: number,
+    threshold: number,
+    rowData: Float64Array,
+    c: number,
+    curStartUs: number,
+    invWidth: number,
+  ): number {
+    const blocks = this.blocks;
+    const sz = blocks.foundSize;
+    const row = blocks.foundRow;
+    const idx = blocks.foundIdx;
+    const time = blocks.foundTime;
+    if (allocIndex - 1 - idx < threshold) {
+      rowData[row * ROW_STRIDE + 2] += sz;
+      rowData[row * ROW_STRIDE + 3] += 1;
+    }
+    // Position of the allocation: 2ab or 2ab+1 in its bucket ab (clamped to the current bucket for
+    // clock skew across threads). Allocated in the current bucket after its latest maximum: never
+    // live at a peak, dropped (the common case).
+    if (time >= curStartUs) {
+      if (idx <= this.bPeakIdx[c]!) this.addPending(row, 2 * c, sz);
+    } else {
+      const ab = Math.floor(time * invWidth);
+      this.addPending(row, 2 * ab + (idx > this.bPeakIdx[ab]! ? 1 : 0), sz);
+    }
+    return liveBytes - sz;
   }
 
   /** Closes the last bucket and adds the blocks still live; call once after the last batch. */
@@ -485,10 +567,21 @@ export class ReportReducer {
     return this.rowThread.subarray(0, this.rowCount);
   }
   totals(): { bytes: Float64Array; count: Float64Array } {
-    return { bytes: this.totBytes.a.subarray(0, this.rowCount), count: this.totCount.a.subarray(0, this.rowCount) };
+    return this.rowColumns(0);
   }
   temporary(): { bytes: Float64Array; count: Float64Array } {
-    return { bytes: this.tmpBytes.a.subarray(0, this.rowCount), count: this.tmpCount.a.subarray(0, this.rowCount) };
+    return this.rowColumns(2);
+  }
+  /** Bytes and count columns of the row data starting at field `at`. */
+  private rowColumns(at: number): { bytes: Float64Array; count: Float64Array } {
+    const n = this.rowCount;
+    const bytes = new Float64Array(n);
+    const count = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      bytes[r] = this.rowData[r * ROW_STRIDE + at]!;
+      count[r] = this.rowData[r * ROW_STRIDE + at + 1]!;
+    }
+    return { bytes, count };
   }
 
   /** Buckets 0..cur (call after finish()). */

@@ -43,6 +43,8 @@ export interface StatsFigures {
   lastTimeUs: number;
 }
 
+const NODE_STRIDE = 5;
+
 export class StatsReducer {
   readonly tables: CaptureTables;
   readonly live = new LiveTable();
@@ -60,109 +62,118 @@ export class StatsReducer {
   private lastTimeUs = 0;
   private peakGen = 0;
 
-  // Per stack node (index = node id).
-  private curBytes: Float64Array = new Float64Array(1024);
-  private curCount: Float64Array = new Float64Array(1024);
-  private snapBytes: Float64Array = new Float64Array(1024);
-  private snapCount: Float64Array = new Float64Array(1024);
-  private snapGen: Uint32Array = new Uint32Array(1024);
+  /**
+   * Per stack node n, at n * NODE_STRIDE: current bytes, current blocks, the peak generation of the
+   * snapshot, bytes and blocks at that snapshot. Interleaved: one cache line per node touched.
+   */
+  private nodes: Float64Array = new Float64Array(1024 * NODE_STRIDE);
 
   constructor(tables: CaptureTables) {
     this.tables = tables;
   }
 
   private ensureNodes(maxId: number): void {
-    if (maxId < this.curBytes.length) return;
-    let len = this.curBytes.length;
+    let len = this.nodes.length / NODE_STRIDE;
+    if (maxId < len) return;
     while (len <= maxId) len *= 2;
-    const f = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(len);
-      b.set(a);
-      return b;
-    };
-    this.curBytes = f(this.curBytes);
-    this.curCount = f(this.curCount);
-    this.snapBytes = f(this.snapBytes);
-    this.snapCount = f(this.snapCount);
-    const g = new Uint32Array(len);
-    g.set(this.snapGen);
-    this.snapGen = g;
+    const b = new Float64Array(len * NODE_STRIDE);
+    b.set(this.nodes);
+    this.nodes = b;
   }
 
-  /** Applies a change of (bytes, count) to node n, snapshotting its value at the latest peak first. */
-  private change(n: number, bytes: number, count: number): void {
-    if (this.snapGen[n]! < this.peakGen) {
-      this.snapBytes[n] = this.curBytes[n]!;
-      this.snapCount[n] = this.curCount[n]!;
-      this.snapGen[n] = this.peakGen;
-    }
-    this.curBytes[n] = this.curBytes[n]! + bytes;
-    this.curCount[n] = this.curCount[n]! + count;
-  }
-
+  /**
+   * One pass over a batch. Hot: the counters live in locals for the batch (written back at the end),
+   * the per-node snapshot is inlined (see the class comment) and the live table's methods are small
+   * enough for the compiler to inline.
+   */
   add(b: DecodedBatch): void {
     const { kind, address, size, stack, timeUs } = b;
     const live = this.live;
     const maxNode = this.tables.maxNodeId;
     this.ensureNodes(maxNode);
+    const nodes = this.nodes;
+    let allocations = this.allocations;
+    let frees = this.frees;
+    let resizes = this.resizes;
+    let unknownFrees = this.unknownFrees;
+    let unknownStacks = this.unknownStacks;
+    let totalAllocated = this.totalAllocated;
+    let liveBytes = this.liveBytes;
+    let peakBytes = this.peakBytes;
+    let peakTimeUs = this.peakTimeUs;
+    let peakGen = this.peakGen;
     const n = b.count;
-    this.records += n;
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
-      if (k <= 3) {
-        // ALLOC_*
-        let s = stack[i]!;
-        if (s > maxNode) {
-          this.unknownStacks++;
-          s = 0;
-        }
-        const sz = size[i]!;
-        this.allocations++;
-        this.totalAllocated += sz;
-        if (live.set(address[i]!, sz, s)) {
-          // Address already live (a missed free): the old block is gone.
-          this.change(live.foundStack, -live.foundSize, -1);
-          this.liveBytes -= live.foundSize;
-        }
-        this.change(s, sz, 1);
-        this.liveBytes += sz;
-      } else if (k <= 6) {
-        // FREE_*
-        this.frees++;
+      if (k >= 4 && k <= 6) {
+        // FREE_*: bytes only fall, no new peak possible.
+        frees++;
         if (live.delete(address[i]!)) {
-          this.change(live.foundStack, -live.foundSize, -1);
-          this.liveBytes -= live.foundSize;
+          const gone = live.foundStack;
+          const g = gone * NODE_STRIDE;
+          if (nodes[g + 2]! < peakGen) {
+            nodes[g + 2] = peakGen;
+            nodes[g + 3] = nodes[g]!;
+            nodes[g + 4] = nodes[g + 1]!;
+          }
+          nodes[g] = nodes[g]! - live.foundSize;
+          nodes[g + 1] = nodes[g + 1]! - 1;
+          liveBytes -= live.foundSize;
         } else {
-          this.unknownFrees++;
+          unknownFrees++;
         }
-        // Bytes only fall: no new peak possible.
-        continue;
-      } else if (k <= 9) {
-        // RESIZE_*
-        let s = stack[i]!;
-        if (s > maxNode) {
-          this.unknownStacks++;
-          s = 0;
-        }
-        const sz = size[i]!;
-        this.resizes++;
-        this.totalAllocated += sz;
-        if (live.set(address[i]!, sz, s)) {
-          this.change(live.foundStack, -live.foundSize, -1);
-          this.liveBytes -= live.foundSize;
-        }
-        this.change(s, sz, 1);
-        this.liveBytes += sz;
-      } else {
-        // ARENA_*, MARK
         continue;
       }
-      if (this.liveBytes > this.peakBytes) {
-        this.peakBytes = this.liveBytes;
-        this.peakTimeUs = timeUs[i]!;
-        this.peakGen++;
+      if (k > 9) continue; // ARENA_*, MARK
+      // ALLOC_* (1-3) and RESIZE_* (7-9): the block at the address now has this size and stack.
+      let s = stack[i]!;
+      if (s > maxNode) {
+        unknownStacks++;
+        s = 0;
+      }
+      const sz = size[i]!;
+      if (k <= 3) allocations++;
+      else resizes++;
+      totalAllocated += sz;
+      if (live.set(address[i]!, sz, s)) {
+        // A live address: a missed free (ALLOC) or the old size (RESIZE). The old block is gone.
+        const gone = live.foundStack;
+        const g = gone * NODE_STRIDE;
+        if (nodes[g + 2]! < peakGen) {
+          nodes[g + 2] = peakGen;
+          nodes[g + 3] = nodes[g]!;
+          nodes[g + 4] = nodes[g + 1]!;
+        }
+        nodes[g] = nodes[g]! - live.foundSize;
+        nodes[g + 1] = nodes[g + 1]! - 1;
+        liveBytes -= live.foundSize;
+      }
+      const o = s * NODE_STRIDE;
+      if (nodes[o + 2]! < peakGen) {
+        nodes[o + 2] = peakGen;
+        nodes[o + 3] = nodes[o]!;
+        nodes[o + 4] = nodes[o + 1]!;
+      }
+      nodes[o] = nodes[o]! + sz;
+      nodes[o + 1] = nodes[o + 1]! + 1;
+      liveBytes += sz;
+      if (liveBytes > peakBytes) {
+        peakBytes = liveBytes;
+        peakTimeUs = timeUs[i]!;
+        peakGen++;
       }
     }
+    this.records += n;
+    this.allocations = allocations;
+    this.frees = frees;
+    this.resizes = resizes;
+    this.unknownFrees = unknownFrees;
+    this.unknownStacks = unknownStacks;
+    this.totalAllocated = totalAllocated;
+    this.liveBytes = liveBytes;
+    this.peakBytes = peakBytes;
+    this.peakTimeUs = peakTimeUs;
+    this.peakGen = peakGen;
     if (n > 0) this.lastTimeUs = timeUs[n - 1]!;
   }
 
@@ -185,21 +196,24 @@ export class StatsReducer {
 
   /** Calls fn(node, bytes, blocks) for every stack node with live blocks at the peak. */
   forEachNodeAtPeak(fn: (node: number, bytes: number, blocks: number) => void): void {
-    const len = this.curBytes.length;
+    const nodes = this.nodes;
+    const len = nodes.length / NODE_STRIDE;
     for (let n = 0; n < len; n++) {
-      const atPeak = this.snapGen[n] === this.peakGen;
-      const bytes = atPeak ? this.snapBytes[n]! : this.curBytes[n]!;
-      const count = atPeak ? this.snapCount[n]! : this.curCount[n]!;
+      const o = n * NODE_STRIDE;
+      const atPeak = nodes[o + 2] === this.peakGen;
+      const bytes = atPeak ? nodes[o + 3]! : nodes[o]!;
+      const count = atPeak ? nodes[o + 4]! : nodes[o + 1]!;
       if (bytes !== 0 || count !== 0) fn(n, bytes, count);
     }
   }
 
   /** Calls fn(node, bytes, blocks) for every stack node with live blocks now (end of the stream). */
   forEachNodeNow(fn: (node: number, bytes: number, blocks: number) => void): void {
-    const len = this.curBytes.length;
+    const nodes = this.nodes;
+    const len = nodes.length / NODE_STRIDE;
     for (let n = 0; n < len; n++) {
-      const bytes = this.curBytes[n]!;
-      const count = this.curCount[n]!;
+      const bytes = nodes[n * NODE_STRIDE]!;
+      const count = nodes[n * NODE_STRIDE + 1]!;
       if (bytes !== 0 || count !== 0) fn(n, bytes, count);
     }
   }

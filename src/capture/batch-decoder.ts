@@ -173,10 +173,11 @@ function readTag(buf: Uint8Array, c: Cursor, end: number, context: string): numb
 }
 
 /**
- * Decodes the RecordBatch message held in buf[start, end).
- * `context` names the file and offset in error messages.
+ * The original two-pass decoder: counts every column, then checks and decodes one column at a time.
+ * Slower than BatchDecoder but precise about what is wrong, so BatchDecoder runs it on a batch it
+ * found corrupt, to throw this decoder's message. Also a second implementation for tests.
  */
-export function decodeRecordBatch(
+export function checkedDecodeRecordBatch(
   buf: Uint8Array,
   start = 0,
   end = buf.length,
@@ -359,6 +360,497 @@ export function skipField(buf: Uint8Array, c: Cursor, end: number, wire: number,
     default:
       throw bad(context, `unknown wire type ${wire}`);
   }
+}
+
+// ---- The fast decoder ----
+
+/** Position after the varint last read by readVarintAt / varint4 (a module variable: no result object). */
+let vpos = 0;
+
+/**
+ * Reads the varint at buf[p], which must end before `end`; returns its value (as readVarint64
+ * computes it) and leaves the position after it in `vpos`. Returns -1 when the varint runs past
+ * `end` or is longer than 10 bytes.
+ */
+function readVarintAt(buf: Uint8Array, p: number, end: number): number {
+  let value = 0;
+  let mul = 1;
+  for (let q = p; q < p + 10; q++) {
+    if (q >= end) return -1;
+    const b = buf[q]!;
+    value += (b & 0x7f) * mul;
+    if (b < 0x80) {
+      vpos = q + 1;
+      return value;
+    }
+    mul *= 128;
+  }
+  return -1;
+}
+
+/**
+ * The varint at p when it has at most 4 bytes, from one 32-bit load without a branch per byte (the
+ * lengths of address deltas vary too much for such branches to be predicted); -1 for a longer one.
+ * Needs p + 4 <= the column's end. Sets vpos.
+ */
+function varint4(view: DataView, p: number): number {
+  const w = view.getUint32(p, true);
+  const stop = ~w & 0x80808080; // high bit clear: the last byte
+  if (stop === 0) return -1;
+  const len = ((31 - Math.clz32(stop & -stop)) >> 3) + 1;
+  vpos = p + len;
+  const v = (w & 0x7f) | ((w >>> 1) & 0x3f80) | ((w >>> 2) & 0x1fc000) | ((w >>> 3) & 0xfe00000);
+  return v & (0xfffffff >>> (28 - 7 * len));
+}
+
+/** A varint of any length at p, before `end`. -1: malformed. Sets vpos. */
+function varintAt(buf: Uint8Array, view: DataView, p: number, end: number): number {
+  const b0 = buf[p]!;
+  if (b0 < 0x80) {
+    vpos = p + 1;
+    return b0;
+  }
+  if (p + 4 <= end) {
+    let v = b0 & 0x7f;
+    let b = buf[p + 1]!;
+    v |= (b & 0x7f) << 7;
+    if (b < 0x80) {
+      vpos = p + 2;
+      return v;
+    }
+    b = buf[p + 2]!;
+    v |= (b & 0x7f) << 14;
+    if (b < 0x80) {
+      vpos = p + 3;
+      return v;
+    }
+    b = buf[p + 3]!;
+    v |= (b & 0x7f) << 21;
+    if (b < 0x80) {
+      vpos = p + 4;
+      return v;
+    }
+  }
+  return readVarintAt(buf, p, end);
+}
+
+/**
+ * Decodes all columns in one loop over the records, writing record i at index o + i: each column's
+ * cursor is its own dependency chain, so the processor overlaps them (one loop per column waits on
+ * every varint's length in turn). `at` holds [start, end) of columns 1..6 at indices 2f, 2f+1.
+ * Returns the number of records, or -1 when a column is malformed, has the wrong number of entries
+ * or a value is out of range.
+ */
+function decodeColumns(
+  buf: Uint8Array,
+  view: DataView,
+  at: Int32Array,
+  baseTimeUs: number,
+  o: number,
+  kind: Uint8Array,
+  address: Float64Array,
+  size: Float64Array,
+  stack: Uint32Array,
+  thread: Uint32Array,
+  timeUs: Float64Array,
+): number {
+  let kp = at[2]!;
+  const kEnd = at[3]!;
+  let ap = at[4]!;
+  const aEnd = at[5]!;
+  let sp = at[6]!;
+  const sEnd = at[7]!;
+  let stp = at[8]!;
+  const stEnd = at[9]!;
+  let tp = at[10]!;
+  const tEnd = at[11]!;
+  let mp = at[12]!;
+  const mEnd = at[13]!;
+  let prev = 0;
+  let t = baseTimeUs;
+  let i = o;
+  while (kp < kEnd) {
+    // kind, thread, time delta: one byte, nearly always.
+    let k = buf[kp]!;
+    if (k < 0x80) kp++;
+    else {
+      k = readVarintAt(buf, kp, kEnd);
+      kp = vpos;
+    }
+    if (k < 1 || k > MAX_KIND) return -1;
+    kind[i] = k;
+
+    if (tp >= tEnd) return -1;
+    let th = buf[tp]!;
+    if (th < 0x80) tp++;
+    else {
+      th = readVarintAt(buf, tp, tEnd);
+      if (th < 0 || th >= TWO32) return -1;
+      tp = vpos;
+    }
+    thread[i] = th;
+
+    if (mp >= mEnd) return -1;
+    let dt = buf[mp]!;
+    if (dt < 0x80) mp++;
+    else {
+      dt = readVarintAt(buf, mp, mEnd);
+      if (dt < 0) return -1;
+      mp = vpos;
+    }
+    t += dt;
+    timeUs[i] = t;
+
+    // zig-zag address delta: even z -> z/2, odd z -> -(z+1)/2 (integer ops below 2^31, exact doubles above).
+    if (ap >= aEnd) return -1;
+    const z = varintAt(buf, view, ap, aEnd);
+    if (z < 0) return -1;
+    ap = vpos;
+    prev += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    if (prev < 0) return -1;
+    address[i] = prev;
+
+    if (HAS_SIZE[k] !== 0) {
+      if (sp >= sEnd) return -1;
+      const v = varintAt(buf, view, sp, sEnd);
+      if (v < 0) return -1;
+      sp = vpos;
+      size[i] = v;
+    } else {
+      size[i] = 0;
+    }
+    if (HAS_STACK[k] !== 0) {
+      if (stp >= stEnd) return -1;
+      const v = varintAt(buf, view, stp, stEnd);
+      if (v < 0 || v >= TWO32) return -1;
+      stp = vpos;
+      stack[i] = v;
+    } else {
+      stack[i] = 0;
+    }
+    i++;
+  }
+  if (ap !== aEnd || sp !== sEnd || stp !== stEnd || tp !== tEnd || mp !== mEnd) return -1;
+  return i - o;
+}
+
+/**
+ * decodeColumns for the usual layout, where every kind takes one byte (the writer's always do): the
+ * kinds are copied, threads and times decoded one column at a time (one byte each, nearly always),
+ * and only the variable-length columns in the per-record loop. Returns -1 when a kind is not one
+ * byte (or the batch is malformed): then decodeColumns decides.
+ */
+function decodeColumnsFast(
+  buf: Uint8Array,
+  view: DataView,
+  at: Int32Array,
+  baseTimeUs: number,
+  o: number,
+  kind: Uint8Array,
+  address: Float64Array,
+  size: Float64Array,
+  stack: Uint32Array,
+  thread: Uint32Array,
+  timeUs: Float64Array,
+): number {
+  // Kinds take one byte each (a kind in 1..12 is a whole varint; checked below), so they are copied.
+  const kp = at[2]!;
+  const n = at[3]! - kp;
+  kind.set(buf.subarray(kp, kp + n), o);
+  // Threads and time deltas: one column at a time (one byte each, nearly always: predictable).
+  let p = at[10]!;
+  let end = at[11]!;
+  for (let i = o; i < o + n; i++) {
+    if (p >= end) return -1;
+    let v = buf[p]!;
+    if (v < 0x80) p++;
+    else {
+      v = readVarintAt(buf, p, end);
+      if (v < 0 || v >= TWO32) return -1;
+      p = vpos;
+    }
+    thread[i] = v;
+  }
+  if (p !== end) return -1;
+  p = at[12]!;
+  end = at[13]!;
+  let t = baseTimeUs;
+  for (let i = o; i < o + n; i++) {
+    if (p >= end) return -1;
+    let v = buf[p]!;
+    if (v < 0x80) p++;
+    else {
+      v = readVarintAt(buf, p, end);
+      if (v < 0) return -1;
+      p = vpos;
+    }
+    t += v;
+    timeUs[i] = t;
+  }
+  if (p !== end) return -1;
+
+  let ap = at[4]!;
+  const aEnd = at[5]!;
+  let sp = at[6]!;
+  const sEnd = at[7]!;
+  let stp = at[8]!;
+  const stEnd = at[9]!;
+  let prev = 0;
+  for (let i = o; i < o + n; i++) {
+    const k = kind[i]!;
+    if (k < 1 || k > MAX_KIND) return -1;
+    // zig-zag address delta: even z -> z/2, odd z -> -(z+1)/2 (integer ops below 2^31, exact doubles above).
+    if (ap >= aEnd) return -1;
+    const z = varintAt(buf, view, ap, aEnd);
+    if (z < 0) return -1;
+    ap = vpos;
+    prev += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    if (prev < 0) return -1;
+    address[i] = prev;
+
+    if (HAS_SIZE[k] !== 0) {
+      if (sp >= sEnd) return -1;
+      const v = varintAt(buf, view, sp, sEnd);
+      if (v < 0) return -1;
+      sp = vpos;
+      size[i] = v;
+    } else {
+      size[i] = 0;
+    }
+    if (HAS_STACK[k] !== 0) {
+      if (stp >= stEnd) return -1;
+      const v = varintAt(buf, view, stp, stEnd);
+      if (v < 0 || v >= TWO32) return -1;
+      stp = vpos;
+      stack[i] = v;
+    } else {
+      stack[i] = 0;
+    }
+  }
+  if (ap !== aEnd || sp !== sEnd || stp !== stEnd) return -1;
+  return n;
+}
+
+/** The arrays batches are decoded into (see BatchDecoder.detach). */
+export interface BatchArrays {
+  kind: Uint8Array;
+  address: Float64Array;
+  size: Float64Array;
+  stack: Uint32Array;
+  thread: Uint32Array;
+  timeUs: Float64Array;
+}
+
+export function newBatchArrays(capacity: number): BatchArrays {
+  return {
+    kind: new Uint8Array(capacity),
+    address: new Float64Array(capacity),
+    size: new Float64Array(capacity),
+    stack: new Uint32Array(capacity),
+    thread: new Uint32Array(capacity),
+    timeUs: new Float64Array(capacity),
+  };
+}
+
+/** BatchArrays in one SharedArrayBuffer: shared with another thread, never copied or transferred. */
+export function newSharedBatchArrays(capacity: number): BatchArrays {
+  const sab = new SharedArrayBuffer(capacity * 33);
+  return {
+    address: new Float64Array(sab, 0, capacity),
+    size: new Float64Array(sab, capacity * 8, capacity),
+    timeUs: new Float64Array(sab, capacity * 16, capacity),
+    stack: new Uint32Array(sab, capacity * 24, capacity),
+    thread: new Uint32Array(sab, capacity * 28, capacity),
+    kind: new Uint8Array(sab, capacity * 32, capacity),
+  };
+}
+
+/**
+ * How a BatchDecoder treats its arrays:
+ *  - 'fresh':  new arrays for every batch (the batch may be kept);
+ *  - 'reuse':  the same arrays for every batch, grown to the largest: a batch is valid until the next
+ *              decode;
+ *  - 'append': each batch after the previous ones, until detach() hands the arrays over (the reader
+ *              thread sends them to the reducing thread this way).
+ */
+export type BatchDecoderMode = 'fresh' | 'reuse' | 'append';
+
+/**
+ * Decodes record batches in one pass over the columns with no counting pass before; on anything
+ * inconsistent it runs the checked decoder to throw the precise error.
+ */
+export class BatchDecoder {
+  private arrays: BatchArrays = newBatchArrays(0);
+  /** Records held (append mode); where the next batch goes. */
+  private used = 0;
+  /** Columns split over several field occurrences are joined here (rare: the writer never splits). */
+  private joined = new Uint8Array(0);
+  /** The buffer holding the columns, and [start, end) of column f (field number) at 2f, 2f+1. */
+  private source: Uint8Array = new Uint8Array(0);
+  private readonly at = new Int32Array(14);
+  private readonly ranges: number[][] = [[], [], [], [], [], [], []];
+  private readonly cursor: Cursor = { pos: 0 };
+
+  constructor(private readonly mode: BatchDecoderMode = 'reuse') {}
+
+  /** Records decoded since the last detach (append mode). */
+  get appended(): number {
+    return this.used;
+  }
+
+  /** Append mode: hands over the arrays and their record count; decoding goes on into `next`. */
+  detach(next: BatchArrays): { arrays: BatchArrays; count: number } {
+    const out = { arrays: this.arrays, count: this.used };
+    this.arrays = next;
+    this.used = 0;
+    return out;
+  }
+
+  decode(buf: Uint8Array, start = 0, end = buf.length, context = 'record batch'): DecodedBatch {
+    if (start < 0 || end > buf.length || start > end) throw new RangeError('decodeRecordBatch: bad range');
+    let b: DecodedBatch | null;
+    try {
+      b = this.tryDecode(buf, start, end, context);
+    } catch (err) {
+      if (!(err instanceof BadCaptureError)) throw err;
+      b = null;
+    }
+    if (b === null) {
+      checkedDecodeRecordBatch(buf, start, end, context); // throws the precise error
+      throw bad(context, 'inconsistent columns');
+    }
+    return b;
+  }
+
+  /** Null when the batch is malformed (the caller finds out how). */
+  private tryDecode(buf: Uint8Array, start: number, end: number, context: string): DecodedBatch | null {
+    const c = this.cursor;
+    c.pos = start;
+    const ranges = this.ranges;
+    for (let f = 1; f <= 6; f++) ranges[f]!.length = 0;
+    let baseTimeUs = 0;
+
+    // Locate the column payloads, skip unknown fields.
+    while (c.pos < end) {
+      const tag = readTag(buf, c, end, context);
+      const field = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (field === 0) return null;
+      if (field >= F_KIND && field <= F_TIME) {
+        if (wire === 2) {
+          const len = readVarint64(buf, c, end, context);
+          if (len > end - c.pos) return null;
+          ranges[field]!.push(c.pos, c.pos + len);
+          c.pos += len;
+        } else if (wire === 0) {
+          const s = c.pos;
+          readVarint64(buf, c, end, context);
+          ranges[field]!.push(s, c.pos);
+        } else {
+          return null;
+        }
+      } else if (field === F_BASE_TIME) {
+        if (wire !== 0) return null;
+        baseTimeUs = readVarint64(buf, c, end, context);
+      } else {
+        skipField(buf, c, end, wire, context);
+      }
+    }
+    if (!this.joinColumns(buf)) return null;
+
+    // Kinds give the count: at most one record per byte of their column.
+    const o = this.mode === 'append' ? this.used : 0;
+    this.reserve(o, this.at[2 * F_KIND + 1]! - this.at[2 * F_KIND]!);
+    const src = this.source;
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    const a = this.arrays;
+    let n = decodeColumnsFast(src, view, this.at, baseTimeUs, o, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs);
+    if (n < 0) n = decodeColumns(src, view, this.at, baseTimeUs, o, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs);
+    if (n < 0) return null;
+    if (this.mode === 'append') this.used += n;
+    const whole = o === 0 && n === a.kind.length;
+    return {
+      count: n,
+      kind: whole ? a.kind : a.kind.subarray(o, o + n),
+      address: whole ? a.address : a.address.subarray(o, o + n),
+      size: whole ? a.size : a.size.subarray(o, o + n),
+      stack: whole ? a.stack : a.stack.subarray(o, o + n),
+      thread: whole ? a.thread : a.thread.subarray(o, o + n),
+      timeUs: whole ? a.timeUs : a.timeUs.subarray(o, o + n),
+      baseTimeUs,
+    };
+  }
+
+  /**
+   * Gives every column one contiguous range `at[2f], at[2f+1]` in one buffer (`source`): `buf` when no
+   * column is split, else all columns copied one after another into `joined`. False when a piece of a
+   * split column ends inside a varint (joining would hide it).
+   */
+  private joinColumns(buf: Uint8Array): boolean {
+    const at = this.at;
+    let split = false;
+    let total = 0;
+    for (let f = 1; f <= 6; f++) {
+      const r = this.ranges[f]!;
+      if (r.length > 2) split = true;
+      for (let j = 0; j < r.length; j += 2) total += r[j + 1]! - r[j]!;
+    }
+    if (!split) {
+      this.source = buf;
+      for (let f = 1; f <= 6; f++) {
+        const r = this.ranges[f]!;
+        at[2 * f] = r.length ? r[0]! : 0;
+        at[2 * f + 1] = r.length ? r[1]! : 0;
+      }
+      return true;
+    }
+    if (total > this.joined.length) this.joined = new Uint8Array(Math.max(total, this.joined.length * 2));
+    const joined = this.joined;
+    this.source = joined;
+    let pos = 0;
+    for (let f = 1; f <= 6; f++) {
+      const r = this.ranges[f]!;
+      at[2 * f] = pos;
+      for (let j = 0; j < r.length; j += 2) {
+        const s = r[j]!;
+        const e = r[j + 1]!;
+        if (e > s && buf[e - 1]! & 0x80) return false;
+        joined.set(buf.subarray(s, e), pos);
+        pos += e - s;
+      }
+      at[2 * f + 1] = pos;
+    }
+    return true;
+  }
+
+  /** Makes room for n more records after the first `keep` (which are kept in append mode). */
+  private reserve(keep: number, n: number): void {
+    const cap = this.arrays.kind.length;
+    if (this.mode === 'fresh') {
+      this.arrays = newBatchArrays(n);
+      return;
+    }
+    if (keep + n <= cap) return;
+    const old = this.arrays;
+    const a = newBatchArrays(Math.max(keep + n, cap * 2));
+    if (keep > 0) {
+      a.kind.set(old.kind.subarray(0, keep));
+      a.address.set(old.address.subarray(0, keep));
+      a.size.set(old.size.subarray(0, keep));
+      a.stack.set(old.stack.subarray(0, keep));
+      a.thread.set(old.thread.subarray(0, keep));
+      a.timeUs.set(old.timeUs.subarray(0, keep));
+    }
+    this.arrays = a;
+  }
+}
+
+/**
+ * Decodes the RecordBatch message held in buf[start, end) into new arrays.
+ * `context` names the file and offset in error messages.
+ */
+export function decodeRecordBatch(buf: Uint8Array, start = 0, end = buf.length, context = 'record batch'): DecodedBatch {
+  return new BatchDecoder('fresh').decode(buf, start, end, context);
 }
 
 export { readVarint64 as _readVarint64, readTag as _readTag };

@@ -6,9 +6,11 @@
  * A file cut at any byte offset yields every complete frame plus a warning; garbage, a wrong magic
  * or a newer format version throw BadCaptureError.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { pymemprof } from './generated/capture';
-import { decodeRecordBatch, DecodedBatch, _readVarint64, Cursor } from './batch-decoder';
+import { BatchArrays, BatchDecoder, DecodedBatch, _readVarint64, Cursor } from './batch-decoder';
 import { BadCaptureError } from '../errors';
 import { toNumber } from './long';
 
@@ -70,14 +72,15 @@ export interface CaptureTrailer {
   droppedRecords: number;
 }
 
+/** Methods may return a promise: the reader waits for it before going on (backpressure). */
 export interface CaptureVisitor {
   header?(h: CaptureHeader): void;
-  codeObjects?(codes: CodeObjectInfo[]): void;
-  stackNodes?(nodes: StackNodesChunk): void;
-  threads?(threads: ThreadInfo[]): void;
-  marks?(marks: MarkInfo[]): void;
-  batch?(b: DecodedBatch): void;
-  trailer?(t: CaptureTrailer): void;
+  codeObjects?(codes: CodeObjectInfo[]): void | Promise<void>;
+  stackNodes?(nodes: StackNodesChunk): void | Promise<void>;
+  threads?(threads: ThreadInfo[]): void | Promise<void>;
+  marks?(marks: MarkInfo[]): void | Promise<void>;
+  batch?(b: DecodedBatch): void | Promise<void>;
+  trailer?(t: CaptureTrailer): void | Promise<void>;
 }
 
 export interface ReadResult {
@@ -96,7 +99,24 @@ export interface ReadResult {
 export interface ReadOptions {
   chunkSize?: number;
   maxFrameBytes?: number;
+  /**
+   * For visitors that consume each batch at once (the reducers): batches are decoded into reused
+   * arrays, so a batch is valid only during the visitor's call, and consecutive batches may arrive
+   * merged into one. Then a large capture is also read and decoded on a worker thread (see `worker`).
+   */
+  reuseBatches?: boolean;
+  /**
+   * With reuseBatches: read and decode on a worker thread while the visitor runs on this one (two
+   * cores: decoding and reducing overlap). Default: when the file has at least WORKER_MIN_BYTES and
+   * the compiled worker script is there (not when running from TypeScript sources, e.g. in tests).
+   */
+  worker?: boolean;
+  /** The worker script (tests); default: read-worker.js next to this module. */
+  workerFile?: string;
 }
+
+/** Files from this size up are read on a worker thread (its start-up costs a few tens of ms). */
+export const WORKER_MIN_BYTES = 16 << 20;
 
 /** A visitor that feeds the tables into a CaptureTables, then forwards everything to `next`. */
 export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): CaptureVisitor {
@@ -131,6 +151,40 @@ export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): Ca
 
 /** Reads the capture at `path`, calling the visitor for every complete frame in order. */
 export async function readCapture(path: string, visitor: CaptureVisitor = {}, options: ReadOptions = {}): Promise<ReadResult> {
+  if (options.reuseBatches && options.worker !== false) {
+    const file = options.workerFile ?? defaultWorkerFile();
+    if (file !== null && (options.worker === true || (await fileSize(path)) >= WORKER_MIN_BYTES)) {
+      return readCaptureOnWorker(file, path, visitor, options);
+    }
+  }
+  return readCaptureHere(path, visitor, options);
+}
+
+/** The compiled worker script next to this module, or null (running from sources). */
+function defaultWorkerFile(): string | null {
+  if (!__filename.endsWith('.js')) return null;
+  const file = join(__dirname, 'read-worker.js');
+  return existsSync(file) ? file : null;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await fsp.stat(path)).size;
+  } catch {
+    return 0; // readCaptureHere reports the problem
+  }
+}
+
+/**
+ * Reads the capture in this thread (the worker runs this too, with its own `decoder`; by default
+ * one that reuses its arrays with reuseBatches, else one that allocates new arrays per batch).
+ */
+export async function readCaptureHere(
+  path: string,
+  visitor: CaptureVisitor = {},
+  options: ReadOptions = {},
+  decoder = new BatchDecoder(options.reuseBatches ? 'reuse' : 'fresh'),
+): Promise<ReadResult> {
   const chunkSize = Math.max(16, options.chunkSize ?? DEFAULT_CHUNK);
   const maxFrame = options.maxFrameBytes ?? MAX_FRAME_BYTES;
   let fh: fsp.FileHandle;
@@ -277,10 +331,11 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
       // Locate a batch (field 5) without protobufjs.
       const batchRange = findBatch(buf, start, end, ctx);
       if (batchRange !== null) {
-        const b = decodeRecordBatch(buf, batchRange[0], batchRange[1], ctx);
+        const b = decoder.decode(buf, batchRange[0], batchRange[1], ctx);
         result.batches++;
         result.records += b.count;
-        visitor.batch?.(b);
+        const wait = visitor.batch?.(b);
+        if (wait) await wait;
         continue;
       }
       let f: cap.Frame;
@@ -294,7 +349,7 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
           result.warnings.push(`${ctx}: second header ignored`);
           break;
         case 'codeObjects':
-          visitor.codeObjects?.((f.codeObjects!.code ?? []).map(convertCode));
+          await visitor.codeObjects?.((f.codeObjects!.code ?? []).map(convertCode));
           break;
         case 'stackNodes': {
           const s = f.stackNodes!;
@@ -303,16 +358,16 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
           if (chunk.parent.length !== n || chunk.code.length !== n || chunk.offset.length !== n) {
             throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
           }
-          visitor.stackNodes?.(chunk);
+          await visitor.stackNodes?.(chunk);
           break;
         }
         case 'threads':
-          visitor.threads?.(
+          await visitor.threads?.(
             (f.threads!.thread ?? []).map((t) => ({ id: t.id ?? 0, nativeId: toNumber(t.nativeId), name: t.name ?? '' })),
           );
           break;
         case 'marks':
-          visitor.marks?.((f.marks!.mark ?? []).map((m) => ({ id: m.id ?? 0, name: m.name ?? '' })));
+          await visitor.marks?.((f.marks!.mark ?? []).map((m) => ({ id: m.id ?? 0, name: m.name ?? '' })));
           break;
         case 'trailer': {
           const t = f.trailer!;
@@ -327,7 +382,7 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
           result.trailer = tr;
           sawTrailer = true;
           if (tr.droppedRecords > 0) result.warnings.push(`${path}: ${tr.droppedRecords} records were dropped while tracing`);
-          visitor.trailer?.(tr);
+          await visitor.trailer?.(tr);
           break;
         }
         default:
@@ -346,6 +401,104 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
   } finally {
     await fh.close();
   }
+}
+
+/** Messages from the worker (read-worker.ts), in file order. */
+export type WorkerMessage =
+  | { t: 'header'; v: CaptureHeader }
+  | { t: 'codeObjects'; v: CodeObjectInfo[] }
+  | { t: 'stackNodes'; v: StackNodesChunk }
+  | { t: 'threads'; v: ThreadInfo[] }
+  | { t: 'marks'; v: MarkInfo[] }
+  | { t: 'trailer'; v: CaptureTrailer }
+  | { t: 'slot'; id: number; arrays: BatchArrays }
+  | { t: 'batch'; count: number; baseTimeUs: number; slot?: number; arrays?: BatchArrays }
+  | { t: 'done'; result: ReadResult }
+  | { t: 'error'; message: string; code: string; bad: boolean; stack?: string };
+
+export function slotBuffers(s: BatchArrays): ArrayBuffer[] {
+  return [s.kind.buffer, s.address.buffer, s.size.buffer, s.stack.buffer, s.thread.buffer, s.timeUs.buffer] as ArrayBuffer[];
+}
+
+/**
+ * readCapture with the reading and decoding on a worker thread: the worker sends tables and
+ * (merged) batches in file order, the batches as shared-memory slots that go back to it once the
+ * visitor has run.
+ */
+function readCaptureOnWorker(file: string, path: string, visitor: CaptureVisitor, options: ReadOptions): Promise<ReadResult> {
+  return new Promise<ReadResult>((resolve, reject) => {
+    const worker = new Worker(file, {
+      workerData: { pymemprofRead: true, path, chunkSize: options.chunkSize, maxFrameBytes: options.maxFrameBytes },
+    });
+    /** The worker's shared slots, by id. */
+    const slots: BatchArrays[] = [];
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(err);
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      if (settled) return;
+      try {
+        switch (m.t) {
+          case 'slot':
+            slots[m.id] = m.arrays;
+            break;
+          case 'batch': {
+            const s = m.arrays ?? slots[m.slot!]!;
+            const n = m.count;
+            visitor.batch?.({
+              count: n,
+              kind: s.kind.subarray(0, n),
+              address: s.address.subarray(0, n),
+              size: s.size.subarray(0, n),
+              stack: s.stack.subarray(0, n),
+              thread: s.thread.subarray(0, n),
+              timeUs: s.timeUs.subarray(0, n),
+              baseTimeUs: m.baseTimeUs,
+            });
+            if (m.slot !== undefined) worker.postMessage({ t: 'free', slot: m.slot });
+            break;
+          }
+          case 'header':
+            visitor.header?.(m.v);
+            break;
+          case 'codeObjects':
+            void visitor.codeObjects?.(m.v);
+            break;
+          case 'stackNodes':
+            void visitor.stackNodes?.(m.v);
+            break;
+          case 'threads':
+            void visitor.threads?.(m.v);
+            break;
+          case 'marks':
+            void visitor.marks?.(m.v);
+            break;
+          case 'trailer':
+            void visitor.trailer?.(m.v);
+            break;
+          case 'done':
+            settled = true;
+            void worker.terminate();
+            resolve(m.result);
+            break;
+          case 'error': {
+            const e = m.bad ? new BadCaptureError(m.message, m.code as 'BAD_CAPTURE' | 'CAPTURE_VERSION') : new Error(m.message);
+            if (!m.bad && m.stack) e.stack = m.stack;
+            fail(e);
+            break;
+          }
+        }
+      } catch (err) {
+        fail(err);
+      }
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`${path}: capture reader thread exited with code ${code}`)));
+  });
 }
 
 function notCapture(path: string): BadCaptureError {

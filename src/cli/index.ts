@@ -58,6 +58,10 @@ async function runCommand(argv: string[]): Promise<number> {
   }
 }
 
+function collectOption(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('pymemprof')
     .description('Memory profiler for CPython programs: every allocation with its full stack')
@@ -142,6 +146,24 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (file: string, opts: { json?: boolean; limit: string; view: string }) => {
       const { treeCommand } = await import('./reports');
       setExit(await treeCommand(file, opts));
+    });
+
+  program
+    .command('arenas')
+    .description("pymalloc's arenas, pools and size classes at a moment, as CPython's PYTHONMALLOCSTATS prints them")
+    .argument('<file>', 'capture file')
+    .option(
+      '--at <when>',
+      "peak (the heap's high-water mark), end (default), mark:NAME (mark:NAME#K: its K-th occurrence) or a time in ms since the start; twice: the difference",
+      collectOption,
+    )
+    .option('--diff <when>', 'show the difference from this moment to --at (default end)')
+    .option('--pinning', 'rank source lines by the pools and arenas their live blocks keep alive')
+    .option('-n, --limit <n>', 'with --pinning: number of source lines', '20')
+    .option('--json', 'print JSON')
+    .action(async (file: string, opts: { at?: string[]; diff?: string; pinning?: boolean; limit: string; json?: boolean }) => {
+      const { arenasCommand } = await import('./reports');
+      setExit(await arenasCommand(file, opts));
     });
   return program;
 }

@@ -56,7 +56,10 @@ export async function flamegraphCommand(
   const threshold = checkPositiveInt('--temporary-threshold', opts.temporaryThreshold);
   const a = await analyze(file, threshold);
   const { flamegraphHtml } = await import('../report/html');
-  const html = flamegraphHtml(a, { view, inverted: opts.inverted, splitThreads: opts.splitThreads });
+  // pymalloc's arenas and pools on the same time buckets (none when pymalloc was not in use)
+  const { arenaTimeline } = await import('../analysis/arena-timeline');
+  const arenas = await arenaTimeline(file, a.timeline.widthUs, a.timeline.peak.length);
+  const html = flamegraphHtml(a, { view, inverted: opts.inverted, splitThreads: opts.splitThreads, arenas });
   const out = opts.output ?? defaultHtmlName(file);
   try {
     writeFileSync(out, html);
@@ -97,4 +100,62 @@ export function termOptions(): TermOptions {
   const tty = process.stdout.isTTY === true;
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   return { width: tty ? Math.max(40, process.stdout.columns || 80) : 100, color: tty && !noColor };
+}
+
+/** `pymemprof arenas`: pymalloc at one moment, the difference between two, pinning. */
+export async function arenasCommand(
+  file: string,
+  opts: { at?: string[]; diff?: string; pinning?: boolean; limit: string; json?: boolean },
+): Promise<number> {
+  const { parseMoment, queryArenas } = await import('../analysis/arena-query');
+  const at = opts.at ?? [];
+  if (at.length > 2) throw new PymemprofError(`--at: at most two moments (a difference), got ${at.length}`, 'BAD_ARGUMENT', 2);
+  if (opts.diff !== undefined && at.length > 1) throw new PymemprofError('--diff: give one --at with it (the moment to compare with)', 'BAD_ARGUMENT', 2);
+  const moments = at.map((a) => parseMoment(a, '--at'));
+  if (opts.diff !== undefined) moments.unshift(parseMoment(opts.diff, '--diff'));
+  if (opts.diff !== undefined && moments.length === 1) moments.push(parseMoment('end'));
+  if (moments.length === 0) moments.push(parseMoment('end'));
+  const limit = checkPositiveInt('--limit', opts.limit);
+  const tty = process.stderr.isTTY === true;
+  let last = 0;
+  const r = await queryArenas(file, moments, {
+    pinning: opts.pinning === true,
+    onProgress: tty
+      ? (records) => {
+          const now = Date.now();
+          if (now - last < 200) return;
+          last = now;
+          process.stderr.write(`\rpymemprof: reading ${file}: ${records.toLocaleString('en-US')} records`);
+        }
+      : undefined,
+  });
+  if (tty && last !== 0) process.stderr.write('\r\x1b[K');
+  for (const w of r.warnings) warn(w);
+  if (r.anomalyCount > 0) {
+    const first = r.anomalies.find((m) => m.startsWith('record ')) ?? '';
+    const hint = r.anomalyCount > 1000 ? ' (a large number: were debug hooks active, PYTHONMALLOC=debug or pymalloc_debug? the model needs plain pymalloc)' : '';
+    warn(`${file}: ${r.anomalyCount} records contradict pymalloc's rules${hint}; the tracer missed or misordered events and figures may be off: ${r.anomalies.filter((m) => !m.startsWith('record ')).join(', ')}; first: ${first}`);
+  }
+  const rep = await import('../report/arenas');
+  const states = r.states;
+  const to = states[states.length - 1]!;
+  const diff = states.length === 2;
+  if (opts.json) {
+    const base = { file, python_version: r.header.pythonVersion };
+    const anomalies = { count: r.anomalyCount, messages: r.anomalies };
+    const pinning = r.pinning ? { pinning: rep.pinningJson(r.pinning, limit) } : {};
+    const out = diff
+      ? (() => {
+          const f = rep.arenaStateJson(r, states[0]!);
+          const t = rep.arenaStateJson(r, to);
+          return { ...base, from: f, to: t, change: rep.arenaDiffJson(f, t), anomalies, ...pinning };
+        })()
+      : { ...base, ...rep.arenaStateJson(r, to), anomalies, ...pinning };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return 0;
+  }
+  let text = diff ? rep.formatArenaDiff(r, states[0]!, to) : rep.formatArenaState(r, to);
+  if (r.pinning) text += '\n' + rep.formatPinning(r.pinning, to, limit);
+  process.stdout.write(text);
+  return 0;
 }

@@ -5,6 +5,7 @@
  */
 import type { ReportAnalysis, ReportView } from '../analysis/report-analysis';
 import { POS_END } from '../analysis/report-reducer';
+import type { ArenaTimeline } from '../analysis/arena-timeline';
 
 export const FLAME_DATA_VERSION = 1;
 
@@ -44,6 +45,48 @@ export interface FlameData {
   temporal: { row: number[]; ap: number[]; fp: number[]; bytes: number[]; count: number[] };
   timeline: { width_ms: number; peak: number[]; end: number[] };
   marks: { name: number; t_ms: number }[];
+  /**
+   * pymalloc per time bucket (arena-timeline.ts), or null: arenas (most within the bucket, and at its
+   * end), pools in use at its end, and per size class listed in `classes` pools and blocks in use at
+   * its end. Every series is delta-encoded (each entry is the difference from the previous bucket).
+   */
+  arenas?: {
+    arena_size: number;
+    pool_size: number;
+    max: number[];
+    end: number[];
+    pools_end: number[];
+    classes: number[];
+    pools: number[][];
+    blocks: number[][];
+    anomalies: number;
+  } | null;
+}
+
+function deltas(v: ArrayLike<number>): number[] {
+  const out = new Array<number>(v.length);
+  let prev = 0;
+  for (let i = 0; i < v.length; i++) {
+    out[i] = v[i]! - prev;
+    prev = v[i]!;
+  }
+  return out;
+}
+
+/** The arena timeline as embedded in the page (see FlameData.arenas). */
+export function arenaFlameData(t: ArenaTimeline | null | undefined): FlameData['arenas'] {
+  if (!t) return null;
+  return {
+    arena_size: t.arenaSize,
+    pool_size: t.poolSize,
+    max: deltas(t.arenasMax),
+    end: deltas(t.arenasEnd),
+    pools_end: deltas(t.poolsEnd),
+    classes: t.classes,
+    pools: t.pools.map(deltas),
+    blocks: t.blocks.map(deltas),
+    anomalies: t.anomalies,
+  };
 }
 
 const IMPORT_FILE = /^<frozen (importlib\._bootstrap(_external)?|zipimport)>$|[\\/]importlib[\\/]_bootstrap(_external)?\.py$/;
@@ -52,7 +95,10 @@ export function isImportMachinery(file: string): boolean {
   return IMPORT_FILE.test(file);
 }
 
-export function buildFlameData(a: ReportAnalysis, opts: { view?: ReportView; inverted?: boolean; splitThreads?: boolean } = {}): FlameData {
+export function buildFlameData(
+  a: ReportAnalysis,
+  opts: { view?: ReportView; inverted?: boolean; splitThreads?: boolean; arenas?: ArenaTimeline | null } = {},
+): FlameData {
   const t = a.tree;
   const strings = t.strings.slice();
   const sidx = new Map<string, number>();
@@ -161,6 +207,7 @@ export function buildFlameData(a: ReportAnalysis, opts: { view?: ReportView; inv
     temporal,
     timeline: { width_ms: a.timeline.widthUs / 1000, peak: a.timeline.peak, end: a.timeline.end },
     marks: f.marks.map((m) => ({ name: str(a.tables.marks.get(m.id)?.name ?? `mark ${m.id}`), t_ms: m.timeUs / 1000 })),
+    arenas: arenaFlameData(opts.arenas),
   };
 }
 

@@ -8,9 +8,12 @@ import { buildFlameData, FlameData, scriptSafeJson } from './flame-data';
 import * as model from './page-model';
 import { pageMain } from './page-ui';
 import type { ReportAnalysis, ReportView } from '../analysis/report-analysis';
+import type { ArenaTimeline } from '../analysis/arena-timeline';
 
 const MODEL_FUNCTIONS = [
   model.decodeModel,
+  model.decodeArenas,
+  model.arenaWindow,
   model.pagePeakBucket,
   model.viewRowValues,
   model.buildDisplayTree,
@@ -47,6 +50,13 @@ h1 .brand { color: #c0501a; margin-right: 8px; }
 .warn { margin-top: 6px; padding: 4px 8px; background: #fff3cd; border: 1px solid #e6c65c; border-radius: 4px; }
 #chart-wrap { position: relative; padding: 6px 16px 0; }
 #chart { display: block; cursor: crosshair; border: 1px solid var(--line); border-radius: 3px; }
+#arena-wrap { padding: 4px 16px 0; }
+#arena-chart { display: block; cursor: crosshair; border: 1px solid var(--line); border-radius: 3px; }
+#arena-summary { padding: 3px 0; font-size: 13px; color: #333; }
+#arena-details summary { cursor: pointer; font-size: 13px; color: var(--muted); }
+#arena-classes { border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; margin-bottom: 4px; }
+#arena-classes th, #arena-classes td { padding: 1px 10px 1px 6px; text-align: right; border-bottom: 1px solid #eee; }
+#arena-classes th { color: var(--muted); font-weight: 500; }
 #range-bar { display: flex; gap: 10px; align-items: center; padding: 4px 16px; color: var(--muted); font-size: 13px; }
 #controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: center; padding: 6px 16px; border-top: 1px solid var(--line); border-bottom: 1px solid var(--line); background: #fafafa; }
 #views { display: inline-flex; }
@@ -71,6 +81,7 @@ const BODY = `
   <div id="warn" class="warn" hidden></div>
 </header>
 <section id="chart-wrap" aria-label="Memory over time"><canvas id="chart"></canvas></section>
+<section id="arena-wrap" aria-label="pymalloc arenas and pools over time" hidden><canvas id="arena-chart"></canvas><div id="arena-summary"></div><details id="arena-details"><summary>per size class</summary><table id="arena-classes"></table></details></section>
 <div id="range-bar"><span id="range-label"></span><button id="range-reset" type="button">Whole run</button></div>
 <nav id="controls">
   <span id="views" role="group" aria-label="View">
@@ -110,6 +121,9 @@ export function renderFlamegraphHtml(data: FlameData): string {
   ].join('\n');
 }
 
-export function flamegraphHtml(a: ReportAnalysis, opts: { view?: ReportView; inverted?: boolean; splitThreads?: boolean } = {}): string {
+export function flamegraphHtml(
+  a: ReportAnalysis,
+  opts: { view?: ReportView; inverted?: boolean; splitThreads?: boolean; arenas?: ArenaTimeline | null } = {},
+): string {
   return renderFlamegraphHtml(buildFlameData(a, opts));
 }

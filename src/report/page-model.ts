@@ -367,3 +367,83 @@ export function nodeAt(t: DisplayTree, z: number, fx: number, d: number): number
   }
   return cur;
 }
+
+/** pymalloc per time bucket, decoded (FlameData.arenas). */
+export interface ArenaSeries {
+  arenaSize: number;
+  poolSize: number;
+  /** Most arenas within each bucket; at its end; pools in use at its end. */
+  max: Float64Array;
+  end: Float64Array;
+  poolsEnd: Float64Array;
+  /** Size classes listed, and per class (same order) pools and blocks in use at each bucket's end. */
+  classes: number[];
+  pools: Float64Array[];
+  blocks: Float64Array[];
+  anomalies: number;
+}
+
+export function decodeArenas(d: any): ArenaSeries | null {
+  const a = d.arenas;
+  if (!a) return null;
+  const undo = (v: number[]): Float64Array => {
+    const out = new Float64Array(v.length);
+    let acc = 0;
+    for (let i = 0; i < v.length; i++) out[i] = acc += v[i]!;
+    return out;
+  };
+  return {
+    arenaSize: a.arena_size,
+    poolSize: a.pool_size,
+    max: undo(a.max),
+    end: undo(a.end),
+    poolsEnd: undo(a.pools_end),
+    classes: a.classes.slice(),
+    pools: a.pools.map(undo),
+    blocks: a.blocks.map(undo),
+    anomalies: a.anomalies,
+  };
+}
+
+export interface ArenaWindow {
+  /** The state before the window (end of bucket a - 1; nothing at a = 0) and at its end (bucket b). */
+  arenasBefore: number;
+  arenasAfter: number;
+  /** Most arenas at any moment of the window. */
+  arenasMax: number;
+  /** First bucket of the window where that many arenas were alive. */
+  arenasMaxBucket: number;
+  poolsBefore: number;
+  poolsAfter: number;
+  /** Classes with pools before or after, by class index. */
+  classes: { index: number; size: number; poolsBefore: number; poolsAfter: number; blocksBefore: number; blocksAfter: number }[];
+}
+
+/** pymalloc over buckets a..b (inclusive) of the series. */
+export function arenaWindow(s: ArenaSeries, a: number, b: number): ArenaWindow {
+  const at = (v: Float64Array, k: number): number => (k < 0 ? 0 : v[k]!);
+  let mx = -1;
+  let mk = a;
+  for (let k = a; k <= b; k++) {
+    if (s.max[k]! > mx) {
+      mx = s.max[k]!;
+      mk = k;
+    }
+  }
+  const classes: ArenaWindow['classes'] = [];
+  for (let i = 0; i < s.classes.length; i++) {
+    const pb = at(s.pools[i]!, a - 1);
+    const pa = at(s.pools[i]!, b);
+    if (pb === 0 && pa === 0) continue;
+    classes.push({ index: s.classes[i]!, size: (s.classes[i]! + 1) * 16, poolsBefore: pb, poolsAfter: pa, blocksBefore: at(s.blocks[i]!, a - 1), blocksAfter: at(s.blocks[i]!, b) });
+  }
+  return {
+    arenasBefore: at(s.end, a - 1),
+    arenasAfter: at(s.end, b),
+    arenasMax: Math.max(0, mx),
+    arenasMaxBucket: mk,
+    poolsBefore: at(s.poolsEnd, a - 1),
+    poolsAfter: at(s.poolsEnd, b),
+    classes,
+  };
+}

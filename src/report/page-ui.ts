@@ -10,7 +10,9 @@ import type * as PM from './page-model';
 
 // Provided in the page by the functions of page-model.ts embedded beside pageMain (see html.ts);
 // declared, not imported, so the compiled body refers to them by bare name.
+declare const arenaWindow: typeof PM.arenaWindow;
 declare const buildDisplayTree: typeof PM.buildDisplayTree;
+declare const decodeArenas: typeof PM.decodeArenas;
 declare const decodeModel: typeof PM.decodeModel;
 declare const displayFrame: typeof PM.displayFrame;
 declare const nodeAt: typeof PM.nodeAt;
@@ -379,6 +381,141 @@ export function pageMain(data: any): void {
         : `Whole run (drag on the chart to choose a window): high-water mark ${fmtBytes(m.peak[k])}`,
     );
     $('range-reset').disabled = !state.range;
+    drawArenaChart(sel as [number, number] | null);
+  }
+
+  // ---- pymalloc over time (arenas, pools per size class) ----
+  const ar = decodeArenas(data);
+  const achart = $('arena-chart');
+  const actx = achart.getContext('2d');
+  const AH = 96;
+  const classColor = (c: number): string => `hsl(${(c * 47) % 360},55%,${c % 2 ? 58 : 68}%)`;
+  let arenaSummary: any = null;
+  function drawArenaChart(sel: [number, number] | null): void {
+    if (!ar) return;
+    $('arena-wrap').hidden = false;
+    const W = Math.max(200, $('chart-wrap').clientWidth - 32);
+    const dpr = window.devicePixelRatio || 1;
+    achart.width = Math.round(W * dpr);
+    achart.height = Math.round(AH * dpr);
+    achart.style.width = `${W}px`;
+    achart.style.height = `${AH}px`;
+    actx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    actx.clearRect(0, 0, W, AH);
+    const n = ar.max.length;
+    let max = 1;
+    for (let k = 0; k < n; k++) if (ar.max[k]! * ar.arenaSize > max) max = ar.max[k]! * ar.arenaSize;
+    const top = 14;
+    const bottom = AH - 14;
+    const scale = (bottom - top) / max;
+    const bw = W / n;
+    if (sel) {
+      actx.fillStyle = 'rgba(60,120,220,0.18)';
+      actx.fillRect(sel[0] * bw, 0, (sel[1] - sel[0] + 1) * bw, AH);
+    }
+    // Pools in use per size class, stacked (bytes: pools * pool size), at each bucket's end.
+    for (let i = 0; i < ar.classes.length; i++) {
+      actx.fillStyle = classColor(ar.classes[i]!);
+      for (let k = 0; k < n; k++) {
+        let below = 0;
+        for (let j = 0; j < i; j++) below += ar.pools[j]![k]!;
+        const h = ar.pools[i]![k]! * ar.poolSize * scale;
+        if (h > 0) actx.fillRect(k * bw, bottom - below * ar.poolSize * scale - h, bw + 0.3, h);
+      }
+    }
+    // Arenas: the most within each bucket (bytes: arenas * arena size).
+    actx.strokeStyle = '#123';
+    actx.lineWidth = 1.5;
+    actx.beginPath();
+    for (let k = 0; k < n; k++) {
+      const y = bottom - ar.max[k]! * ar.arenaSize * scale;
+      if (k === 0) actx.moveTo(0, y);
+      else actx.lineTo(k * bw, y);
+      actx.lineTo((k + 1) * bw, y);
+    }
+    actx.stroke();
+    actx.lineWidth = 1;
+    actx.strokeStyle = 'rgba(34,170,102,0.6)';
+    for (const mk of data.marks) {
+      const x = (mk.t_ms / (m.widthMs * n)) * W;
+      actx.beginPath();
+      actx.moveTo(x, 0);
+      actx.lineTo(x, AH);
+      actx.stroke();
+    }
+    actx.font = '11px sans-serif';
+    actx.fillStyle = '#333';
+    actx.textBaseline = 'top';
+    actx.fillText('pymalloc: arenas (line), pools in use per size class (areas)', 2, 1);
+    const maxLabel = `${fmtCount(max / ar.arenaSize)} arenas, ${fmtBytes(max)}`;
+    actx.fillText(maxLabel, W - actx.measureText(maxLabel).width - 2, 1);
+    // Summary of the window (or the whole run).
+    const a = sel ? sel[0] : 0;
+    const b = sel ? sel[1] : n - 1;
+    const w = arenaWindow(ar, a, b);
+    arenaSummary = w;
+    const when = `${fmtMs(w.arenasMaxBucket * m.widthMs)} – ${fmtMs((w.arenasMaxBucket + 1) * m.widthMs)}`;
+    setText(
+      'arena-summary',
+      (sel
+        ? `pymalloc in the window: arenas ${fmtCount(w.arenasBefore)} → ${fmtCount(w.arenasAfter)} (at most ${fmtCount(w.arenasMax)}, in ${when}), pools in use ${fmtCount(w.poolsBefore)} → ${fmtCount(w.poolsAfter)}`
+        : `pymalloc: at most ${fmtCount(w.arenasMax)} arenas (${fmtBytes(w.arenasMax * ar.arenaSize)}, in ${when}); at the end ${fmtCount(w.arenasAfter)} arenas, ${fmtCount(w.poolsAfter)} pools in use`) +
+        (ar.anomalies ? ` · ${fmtCount(ar.anomalies)} records contradicted pymalloc: figures may be off` : ''),
+    );
+    const table = $('arena-classes');
+    const row = (cells: string[], head: boolean): any => {
+      const tr = doc.createElement('tr');
+      for (const c of cells) {
+        const td = doc.createElement(head ? 'th' : 'td');
+        td.textContent = c;
+        tr.append(td);
+      }
+      return tr;
+    };
+    const change = (x: number, y: number): string => (sel ? `${fmtCount(x)} → ${fmtCount(y)}` : fmtCount(y));
+    table.replaceChildren(
+      row(['class', 'block size', sel ? 'pools in use' : 'pools in use at the end', sel ? 'blocks in use' : 'blocks in use at the end'], true),
+      ...w.classes.map((c) => {
+        const tr = row([String(c.index), `${c.size} B`, change(c.poolsBefore, c.poolsAfter), change(c.blocksBefore, c.blocksAfter)], false);
+        tr.firstChild.style.borderLeft = `10px solid ${classColor(c.index)}`;
+        return tr;
+      }),
+    );
+  }
+  if (ar) {
+    achart.addEventListener('mousedown', (ev: any) => {
+      const k = bucketAt(ev.clientX);
+      drag = { from: k, to: k };
+      ev.preventDefault();
+      drawChart();
+    });
+    achart.addEventListener('mousemove', (ev: any) => {
+      if (drag) return;
+      const k = bucketAt(ev.clientX);
+      const top3 = ar.classes
+        .map((c, i) => [c, ar.pools[i]![k]!, ar.blocks[i]![k]!])
+        .filter((x) => x[1]! > 0)
+        .sort((x, y) => y[1]! - x[1]!)
+        .slice(0, 3);
+      const lines = [
+        `${fmtMs(k * m.widthMs)} – ${fmtMs((k + 1) * m.widthMs)}`,
+        `arenas: ${fmtCount(ar.end[k]!)} at the end (at most ${fmtCount(ar.max[k]!)})`,
+        `pools in use: ${fmtCount(ar.poolsEnd[k]!)}`,
+        ...top3.map((x) => `class ${x[0]} (${(x[0]! + 1) * 16} B): ${fmtCount(x[1]!)} pools, ${fmtCount(x[2]!)} blocks`),
+      ];
+      tip.replaceChildren(
+        ...lines.map((s2) => {
+          const div = doc.createElement('div');
+          div.textContent = s2;
+          return div;
+        }),
+      );
+      tip.hidden = false;
+      const tx = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8);
+      tip.style.left = `${Math.max(0, tx) + window.scrollX}px`;
+      tip.style.top = `${ev.clientY + 14 + window.scrollY}px`;
+    });
+    achart.addEventListener('mouseleave', () => (tip.hidden = true));
   }
   chart.addEventListener('mousedown', (ev: any) => {
     const k = bucketAt(ev.clientX);
@@ -432,5 +569,7 @@ export function pageMain(data: any): void {
     total: () => tree.totalBytes[0],
     buckets: nb,
     bucketMs: m.widthMs,
+    /** pymalloc in the current window (or the whole run); null without arena data. */
+    arenas: () => (ar ? arenaSummary : null),
   };
 }

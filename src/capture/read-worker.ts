@@ -1,0 +1,107 @@
+/**
+ * Worker-thread side of readCapture's `worker` mode (reader.ts, readCaptureOnWorker): reads and
+ * decodes the capture here while the main thread runs the reducers, so the two overlap on two cores.
+ *
+ * Consecutive batches are decoded one after another into a slot (shared memory) of SLOT_RECORDS
+ * records: fewer, larger messages. A slot is handed over when nearly full or when another frame (a
+ * table) follows, so tables still arrive before the batches that refer to them. At most MAX_SLOTS
+ * slots exist; when all are with the main thread the reader waits for one to come back, which
+ * bounds memory.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BadCaptureError } from '../errors';
+import { BatchArrays, BatchDecoder, newSharedBatchArrays } from './batch-decoder';
+import { readCaptureHere, slotBuffers, WorkerMessage } from './reader';
+
+/** Records per slot: batches are appended until fewer than MAX_BATCH places remain. */
+const SLOT_RECORDS = 1 << 17;
+/** The writer's largest batch; a larger one still fits (the decoder grows the slot), more slowly. */
+const MAX_BATCH = 1 << 16;
+/** One being filled, one being reduced, one ready. */
+const MAX_SLOTS = 3;
+
+interface ReadJob {
+  pymemprofRead: true;
+  path: string;
+  chunkSize?: number;
+  maxFrameBytes?: number;
+}
+
+async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<void> {
+  const send = (m: WorkerMessage, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
+  // Slots are shared memory (no copy, no transfer); the main thread hands a slot's id back once
+  // it has reduced its records.
+  const slots: BatchArrays[] = [];
+  const free: number[] = [];
+  let wake: (() => void) | null = null;
+  port.on('message', (m: { t: 'free'; slot: number }) => {
+    free.push(m.slot);
+    const w = wake;
+    wake = null;
+    w?.();
+  });
+  const newSlot = (): number => {
+    const id = slots.length;
+    slots.push(newSharedBatchArrays(SLOT_RECORDS));
+    send({ t: 'slot', id, arrays: slots[id]! });
+    return id;
+  };
+  const decoder = new BatchDecoder('append');
+  let filling = newSlot();
+  decoder.detach(slots[filling]!);
+  let baseTimeUs = 0;
+
+  /** Sends the records decoded so far; waits for a slot to decode into next when none is free. */
+  const flush = async (): Promise<void> => {
+    if (decoder.appended === 0) return;
+    while (free.length === 0 && slots.length >= MAX_SLOTS) await new Promise<void>((r) => (wake = r));
+    const next = free.pop() ?? newSlot();
+    const { arrays, count } = decoder.detach(slots[next]!);
+    if (arrays === slots[filling]) {
+      send({ t: 'batch', count, baseTimeUs, slot: filling });
+    } else {
+      // The decoder outgrew the slot (a batch larger than MAX_BATCH): send its own arrays instead.
+      send({ t: 'batch', count, baseTimeUs, arrays }, slotBuffers(arrays));
+      free.push(filling);
+    }
+    filling = next;
+  };
+  const table =
+    <T>(t: 'codeObjects' | 'stackNodes' | 'threads' | 'marks' | 'trailer') =>
+    async (v: T): Promise<void> => {
+      await flush(); // batches before the table arrive first
+      send({ t, v } as WorkerMessage);
+    };
+
+  const result = await readCaptureHere(
+    job.path,
+    {
+      header: (v) => send({ t: 'header', v }),
+      codeObjects: table('codeObjects'),
+      stackNodes: table('stackNodes'),
+      threads: table('threads'),
+      marks: table('marks'),
+      trailer: table('trailer'),
+      batch: (b) => {
+        // The decoder appended b to the slot; send the slot when the next batch might not fit.
+        if (decoder.appended === b.count) baseTimeUs = b.baseTimeUs;
+        if (decoder.appended > SLOT_RECORDS - MAX_BATCH) return flush();
+      },
+    },
+    { chunkSize: job.chunkSize, maxFrameBytes: job.maxFrameBytes, reuseBatches: true, worker: false },
+    decoder,
+  );
+  await flush();
+  send({ t: 'done', result });
+}
+
+const job = workerData as ReadJob | undefined;
+if (parentPort && job?.pymemprofRead) {
+  const port = parentPort;
+  run(port, job).catch((err: unknown) => {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const bad = e instanceof BadCaptureError;
+    const m: WorkerMessage = { t: 'error', message: e.message, code: bad ? e.code : '', bad, stack: e.stack };
+    port.postMessage(m);
+  });
+}

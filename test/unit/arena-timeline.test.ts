@@ -1,0 +1,128 @@
+/**
+ * pymalloc over time for the HTML report: the timeline equals the model queried at each bucket's
+ * end, survives the page's delta encoding, and the page's window summary reads it right.
+ */
+import { afterAll, describe, expect, test } from 'vitest';
+import { arenaTimeline } from '../../src/analysis/arena-timeline';
+import { queryArenas, parseMoment } from '../../src/analysis/arena-query';
+import { arenaFlameData } from '../../src/report/flame-data';
+import { arenaWindow, decodeArenas } from '../../src/report/page-model';
+import { pageScript } from '../../src/report/html';
+import { KIND } from '../../src/capture/batch-decoder';
+import { CaptureBuilder, cleanupTemp, TestRecord } from '../helpers/capture-builder';
+import { rng } from '../helpers/random';
+import { PymallocSim, randomWorkload } from './arena-sim';
+
+afterAll(() => cleanupTemp());
+
+/** A capture of a simulated pymalloc workload, one record per microsecond (several per µs now and then). */
+function simCapture(seed: number): { file: string; records: number; lastUs: number } {
+  const rand = rng(seed);
+  const sim = new PymallocSim({ arenaSize: 1 << 20, poolSize: 1 << 14, unaligned: 0.5, rand });
+  randomWorkload(sim, rand, 40_000);
+  let t = 0;
+  const recs: TestRecord[] = sim.records.map((r) => ({ ...r, timeUs: rand() < 0.3 ? t : ++t }));
+  const b = new CaptureBuilder().header();
+  for (let i = 0; i < recs.length; i += 5000) b.batch(recs.slice(i, i + 5000));
+  return { file: b.trailer().writeTemp(), records: recs.length, lastUs: t };
+}
+
+describe('arenaTimeline', () => {
+  test('each bucket ends with the state queryArenas gives at that time; the maximum is the most arenas within it', async () => {
+    const { file, lastUs } = simCapture(11);
+    const width = 1000;
+    const nb = Math.ceil((lastUs + 1) / width);
+    const t = (await arenaTimeline(file, width, nb))!;
+    expect(t.anomalies).toBe(0);
+    expect(t.arenasEnd).toHaveLength(nb);
+    const ks = [0, 3, Math.floor(nb / 3), Math.floor(nb / 2), nb - 2, nb - 1];
+    const r = await queryArenas(file, ks.map((k) => parseMoment(`${((k + 1) * width - 1) / 1000}ms`)));
+    ks.forEach((k, i) => {
+      const s = r.states[i]!.snapshot;
+      expect(t.arenasEnd[k], `bucket ${k}`).toBe(s.arenasAllocatedCurrent);
+      expect(t.poolsEnd[k]).toBe(s.classes.reduce((n, c) => n + c.pools, 0));
+      t.classes.forEach((c, j) => {
+        expect(t.pools[j]![k], `bucket ${k} class ${c}`).toBe(s.classes[c]!.pools);
+        expect(t.blocks[j]![k]).toBe(s.classes[c]!.blocksInUse);
+      });
+      expect(t.arenasMax[k]).toBeGreaterThanOrEqual(t.arenasEnd[k]!);
+      if (k > 0) expect(t.arenasMax[k]).toBeGreaterThanOrEqual(t.arenasEnd[k - 1]!);
+    });
+    expect(Math.max(...t.arenasMax)).toBe(r.states[r.states.length - 1]!.snapshot.arenasHighwater);
+    expect(t.classes.length).toBeGreaterThan(20);
+  });
+
+  test('records past the last bucket count in it; a capture without pymalloc has no timeline', async () => {
+    const A = 0x7f0000000000;
+    const recs: TestRecord[] = [
+      { kind: KIND.ARENA_ALLOC, address: A, size: 1 << 20, timeUs: 5 },
+      { kind: KIND.ALLOC_OBJ, address: A + 48, size: 16, stack: 0, timeUs: 6 },
+      { kind: KIND.ARENA_ALLOC, address: A + (2 << 20), size: 1 << 20, timeUs: 25 },
+      { kind: KIND.ARENA_FREE, address: A + (2 << 20), timeUs: 26 },
+      { kind: KIND.ALLOC_OBJ, address: A + 48 + 16, size: 16, stack: 0, timeUs: 500 },
+    ];
+    const file = new CaptureBuilder().header().batch(recs).trailer().writeTemp();
+    const t = (await arenaTimeline(file, 10, 3))!;
+    expect(t.arenasMax).toEqual([1, 1, 2]);
+    expect(t.arenasEnd).toEqual([1, 1, 1]);
+    expect(t.classes).toEqual([0]);
+    expect(t.blocks).toEqual([[1, 1, 2]]);
+    const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
+    expect(await arenaTimeline(none, 10, 3)).toBeNull();
+  });
+});
+
+describe('the page: decodeArenas and arenaWindow', () => {
+  const series = {
+    widthUs: 1000,
+    arenaSize: 1 << 20,
+    poolSize: 1 << 14,
+    arenasMax: [1, 3, 2, 2],
+    arenasEnd: [1, 2, 2, 1],
+    poolsEnd: [3, 70, 60, 5],
+    classes: [0, 5],
+    pools: [
+      [1, 10, 10, 1],
+      [2, 60, 50, 4],
+    ],
+    blocks: [
+      [5, 9000, 9001, 7],
+      [100, 8000, 7000, 300],
+    ],
+    anomalies: 0,
+  };
+  test('the delta encoding round-trips', () => {
+    const d = arenaFlameData(series)!;
+    expect(d.end).toEqual([1, 1, 0, -1]);
+    const s = decodeArenas({ arenas: JSON.parse(JSON.stringify(d)) })!;
+    expect(Array.from(s.max)).toEqual(series.arenasMax);
+    expect(Array.from(s.end)).toEqual(series.arenasEnd);
+    expect(Array.from(s.poolsEnd)).toEqual(series.poolsEnd);
+    expect(s.pools.map((p) => Array.from(p))).toEqual(series.pools);
+    expect(s.blocks.map((p) => Array.from(p))).toEqual(series.blocks);
+    expect(decodeArenas({})).toBeNull();
+    expect(decodeArenas({ arenas: null })).toBeNull();
+  });
+  test('a window: the state before it, at its end, and its most arenas', () => {
+    const s = decodeArenas({ arenas: arenaFlameData(series) })!;
+    expect(arenaWindow(s, 0, 3)).toEqual({
+      arenasBefore: 0,
+      arenasAfter: 1,
+      arenasMax: 3,
+      arenasMaxBucket: 1,
+      poolsBefore: 0,
+      poolsAfter: 5,
+      classes: [
+        { index: 0, size: 16, poolsBefore: 0, poolsAfter: 1, blocksBefore: 0, blocksAfter: 7 },
+        { index: 5, size: 96, poolsBefore: 0, poolsAfter: 4, blocksBefore: 0, blocksAfter: 300 },
+      ],
+    });
+    const w = arenaWindow(s, 2, 2);
+    expect([w.arenasBefore, w.arenasAfter, w.arenasMax, w.arenasMaxBucket, w.poolsBefore, w.poolsAfter]).toEqual([2, 2, 2, 2, 70, 60]);
+    expect(w.classes[1]).toEqual({ index: 5, size: 96, poolsBefore: 60, poolsAfter: 50, blocksBefore: 8000, blocksAfter: 7000 });
+  });
+  test('the page script carries the arena functions', () => {
+    expect(pageScript()).toContain('function decodeArenas(');
+    expect(pageScript()).toContain('function arenaWindow(');
+  });
+});
