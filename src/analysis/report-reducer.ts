@@ -78,6 +78,9 @@ export interface TemporalEntries {
   length: number;
 }
 
+/** Domain (0 RAW, 1 MEM, 2 OBJ) of the ALLOC_* and RESIZE_* kinds. */
+const DOMAIN_OF_KIND = Uint8Array.from([0, 0, 1, 2, 0, 0, 0, 0, 1, 2, 0, 0, 0]);
+
 /** Per row, at row * ROW_STRIDE: total bytes, total count, temporary bytes, temporary count. */
 const ROW_STRIDE = 4;
 
@@ -105,6 +108,7 @@ export class ReportReducer {
   readonly domainBytes = [0, 0, 0];
   /** Allocations by size class: index i counts sizes in [2^(i-1), 2^i) (index 0: size 0). */
   readonly sizeHistogram = new Float64Array(64);
+  private readonly domainScratch = new Float64Array(6);
 
   // Rows.
   private rowCount = 0;
@@ -112,9 +116,12 @@ export class ReportReducer {
   private rowThread = new Uint32Array(1024);
   /** Totals and temporary figures of the rows, interleaved (ROW_STRIDE): one cache line per row. */
   private rowData = new Float64Array(1024 * ROW_STRIDE);
-  /** At 2 * stack: row of (stack, first thread seen with it) + 1 (0: none yet), and that thread. */
-  private stackRow = new Uint32Array(2048);
-  /** Rows of the other threads of a stack. */
+  /**
+   * At 4 * stack: row + 1 (0: none yet) and thread of the first two threads seen with the stack
+   * (most programs have one or two busy threads), looked up inline in add().
+   */
+  private stackRow = new Uint32Array(4096);
+  /** Rows of the further threads of a stack. */
   private readonly otherRows = new PairIndex();
 
   // Buckets.
@@ -153,14 +160,17 @@ export class ReportReducer {
 
   /** Row of (stack, thread), created on first use. */
   private rowOf(stack: number, thread: number): number {
-    if (2 * stack >= this.stackRow.length) this.growStacks(stack);
-    const r = this.stackRow[2 * stack]!;
-    if (r !== 0 && this.stackRow[2 * stack + 1] === thread) return r - 1;
-    if (r === 0) {
-      const row = this.newRow(stack, thread);
-      this.stackRow[2 * stack] = row + 1;
-      this.stackRow[2 * stack + 1] = thread;
-      return row;
+    if (4 * stack >= this.stackRow.length) this.growStacks(stack);
+    const sr = this.stackRow;
+    const o = 4 * stack;
+    for (let way = o; way < o + 4; way += 2) {
+      if (sr[way] === 0) {
+        const row = this.newRow(stack, thread);
+        sr[way] = row + 1;
+        sr[way + 1] = thread;
+        return row;
+      }
+      if (sr[way + 1] === thread) return sr[way]! - 1;
     }
     let row = this.otherRows.get(stack, thread);
     if (row < 0) {
@@ -172,7 +182,7 @@ export class ReportReducer {
 
   private growStacks(stack: number): void {
     let len = this.stackRow.length;
-    while (len <= 2 * stack) len *= 2;
+    while (len <= 4 * stack) len *= 2;
     const a = new Uint32Array(len);
     a.set(this.stackRow);
     this.stackRow = a;
@@ -377,8 +387,8 @@ export class ReportReducer {
     let curEndUs = this.curEndUs;
     let curStartUs = c * this.widthUs;
     let invWidth = 1 / this.widthUs;
-    let d0Count = 0, d1Count = 0, d2Count = 0; // prettier-ignore
-    let d0Bytes = 0, d1Bytes = 0, d2Bytes = 0; // prettier-ignore
+    // Counts (0-2) and bytes (3-5) per domain in this batch.
+    const dom = this.domainScratch.fill(0);
 
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
@@ -392,7 +402,6 @@ export class ReportReducer {
         curStartUs = c * this.widthUs;
         invWidth = 1 / this.widthUs;
       }
-      let dead: boolean;
       if (k <= 3 || (k >= 7 && k <= 9)) {
         // ALLOC_* and RESIZE_*: the block at the address now has this size, row and time.
         let s = stack[i]!;
@@ -401,48 +410,29 @@ export class ReportReducer {
           s = 0;
         }
         const sz = size[i]!;
-        // Row of (s, thread): the stack's first thread inline, others through rowOf.
+        // Row of (s, thread): the stack's first two threads inline, others (and new rows) in rowOf.
         let row: number;
         const th = thread[i]!;
-        const r = 2 * s < stackRow.length ? stackRow[2 * s]! : 0;
-        if (r !== 0 && stackRow[2 * s + 1] === th) row = r - 1;
+        const o = 4 * s;
+        if (o < stackRow.length && stackRow[o + 1] === th && stackRow[o] !== 0) row = stackRow[o]! - 1;
+        else if (o < stackRow.length && stackRow[o + 3] === th && stackRow[o + 2] !== 0) row = stackRow[o + 2]! - 1;
         else {
           row = this.rowOf(s, th);
           rowData = this.rowData;
           stackRow = this.stackRow;
         }
-        if (k <= 3) {
-          allocations++;
-          if (k === 1) {
-            d0Count++;
-            d0Bytes += sz;
-          } else if (k === 2) {
-            d1Count++;
-            d1Bytes += sz;
-          } else {
-            d2Count++;
-            d2Bytes += sz;
-          }
-        } else {
-          resizes++;
-          if (k === 7) {
-            d0Count++;
-            d0Bytes += sz;
-          } else if (k === 8) {
-            d1Count++;
-            d1Bytes += sz;
-          } else {
-            d2Count++;
-            d2Bytes += sz;
-          }
-        }
+        if (k <= 3) allocations++;
+        else resizes++;
+        // Domain counts through a table: the kinds are mixed too randomly for branches.
+        const d = DOMAIN_OF_KIND[k]!;
+        dom[d]++;
+        dom[d + 3] += sz;
         hist[sz === 0 ? 0 : sz < 4294967296 ? 32 - Math.clz32(sz) : Math.min(63, Math.floor(Math.log2(sz)) + 1)]++;
         totalAllocated += sz;
         rowData[row * ROW_STRIDE] += sz;
         rowData[row * ROW_STRIDE + 1] += 1;
         const index = allocIndex++;
-        dead = blocks.set(address[i]!, sz, row, index, t);
-        if (dead) {
+        if (blocks.set(address[i]!, sz, row, index, t)) {
           // Die before the new block counts, so the bucket's peak check below sees the net change.
           liveBytes = this.died(liveBytes, allocIndex, threshold, rowData, c, curStartUs, invWidth);
         }
@@ -478,12 +468,10 @@ export class ReportReducer {
     this.liveBytes = liveBytes;
     this.peakBytes = peakBytes;
     this.peakTimeUs = peakTimeUs;
-    this.domainCount[0] += d0Count;
-    this.domainCount[1] += d1Count;
-    this.domainCount[2] += d2Count;
-    this.domainBytes[0] += d0Bytes;
-    this.domainBytes[1] += d1Bytes;
-    this.domainBytes[2] += d2Bytes;
+    for (let d = 0; d < 3; d++) {
+      this.domainCount[d] += dom[d]!;
+      this.domainBytes[d] += dom[d + 3]!;
+    }
     if (n > 0) this.lastTimeUs = timeUs[n - 1]!;
   }
 

@@ -45,6 +45,21 @@ export interface StatsFigures {
 
 const NODE_STRIDE = 5;
 
+/**
+ * Adds (bytes, blocks) to node n's current value, snapshotting the value first when this is the
+ * node's first change since the latest peak (generation peakGen).
+ */
+function changeNode(nodes: Float64Array, n: number, bytes: number, blocks: number, peakGen: number): void {
+  const o = n * NODE_STRIDE;
+  if (nodes[o + 2]! < peakGen) {
+    nodes[o + 2] = peakGen;
+    nodes[o + 3] = nodes[o]!;
+    nodes[o + 4] = nodes[o + 1]!;
+  }
+  nodes[o] += bytes;
+  nodes[o + 1] += blocks;
+}
+
 export class StatsReducer {
   readonly tables: CaptureTables;
   readonly live = new LiveTable();
@@ -82,9 +97,8 @@ export class StatsReducer {
   }
 
   /**
-   * One pass over a batch. Hot: the counters live in locals for the batch (written back at the end),
-   * the per-node snapshot is inlined (see the class comment) and the live table's methods are small
-   * enough for the compiler to inline.
+   * One pass over a batch. Hot: the counters live in locals for the batch (written back at the end);
+   * changeNode and the live table's methods are small enough for the compiler to inline.
    */
   add(b: DecodedBatch): void {
     const { kind, address, size, stack, timeUs } = b;
@@ -109,15 +123,7 @@ export class StatsReducer {
         // FREE_*: bytes only fall, no new peak possible.
         frees++;
         if (live.delete(address[i]!)) {
-          const gone = live.foundStack;
-          const g = gone * NODE_STRIDE;
-          if (nodes[g + 2]! < peakGen) {
-            nodes[g + 2] = peakGen;
-            nodes[g + 3] = nodes[g]!;
-            nodes[g + 4] = nodes[g + 1]!;
-          }
-          nodes[g] = nodes[g]! - live.foundSize;
-          nodes[g + 1] = nodes[g + 1]! - 1;
+          changeNode(nodes, live.foundStack, -live.foundSize, -1, peakGen);
           liveBytes -= live.foundSize;
         } else {
           unknownFrees++;
@@ -137,25 +143,10 @@ export class StatsReducer {
       totalAllocated += sz;
       if (live.set(address[i]!, sz, s)) {
         // A live address: a missed free (ALLOC) or the old size (RESIZE). The old block is gone.
-        const gone = live.foundStack;
-        const g = gone * NODE_STRIDE;
-        if (nodes[g + 2]! < peakGen) {
-          nodes[g + 2] = peakGen;
-          nodes[g + 3] = nodes[g]!;
-          nodes[g + 4] = nodes[g + 1]!;
-        }
-        nodes[g] = nodes[g]! - live.foundSize;
-        nodes[g + 1] = nodes[g + 1]! - 1;
+        changeNode(nodes, live.foundStack, -live.foundSize, -1, peakGen);
         liveBytes -= live.foundSize;
       }
-      const o = s * NODE_STRIDE;
-      if (nodes[o + 2]! < peakGen) {
-        nodes[o + 2] = peakGen;
-        nodes[o + 3] = nodes[o]!;
-        nodes[o + 4] = nodes[o + 1]!;
-      }
-      nodes[o] = nodes[o]! + sz;
-      nodes[o + 1] = nodes[o + 1]! + 1;
+      changeNode(nodes, s, sz, 1, peakGen);
       liveBytes += sz;
       if (liveBytes > peakBytes) {
         peakBytes = liveBytes;

@@ -6,6 +6,10 @@
  * any order, packed or not, split over several occurrences (protobuf concatenates repeated fields).
  * Any inconsistency throws BadCaptureError; allocations are proportional to the input length
  * (every entry takes at least one byte of input).
+ *
+ * BatchDecoder is the fast path (one pass, reusable arrays, see "Reading fast" in
+ * docs/ARCHITECTURE.md); checkedDecodeRecordBatch, the original two-pass decoder, explains what is
+ * wrong with a batch the fast path rejects.
  */
 import { BadCaptureError } from '../errors';
 
@@ -364,7 +368,7 @@ export function skipField(buf: Uint8Array, c: Cursor, end: number, wire: number,
 
 // ---- The fast decoder ----
 
-/** Position after the varint last read by readVarintAt / varint4 (a module variable: no result object). */
+/** Position after the varint last read by readVarintAt / varintAt (a module variable: no result object). */
 let vpos = 0;
 
 /**
@@ -389,22 +393,11 @@ function readVarintAt(buf: Uint8Array, p: number, end: number): number {
 }
 
 /**
- * The varint at p when it has at most 4 bytes, from one 32-bit load without a branch per byte (the
- * lengths of address deltas vary too much for such branches to be predicted); -1 for a longer one.
- * Needs p + 4 <= the column's end. Sets vpos.
+ * A varint of any length at p (< end), before `end`; -1 when malformed. Sets vpos. Byte by byte,
+ * unrolled to four bytes: a branch-free version (one varint's length feeding the next one's position
+ * through arithmetic instead of predicted branches) measured slower.
  */
-function varint4(view: DataView, p: number): number {
-  const w = view.getUint32(p, true);
-  const stop = ~w & 0x80808080; // high bit clear: the last byte
-  if (stop === 0) return -1;
-  const len = ((31 - Math.clz32(stop & -stop)) >> 3) + 1;
-  vpos = p + len;
-  const v = (w & 0x7f) | ((w >>> 1) & 0x3f80) | ((w >>> 2) & 0x1fc000) | ((w >>> 3) & 0xfe00000);
-  return v & (0xfffffff >>> (28 - 7 * len));
-}
-
-/** A varint of any length at p, before `end`. -1: malformed. Sets vpos. */
-function varintAt(buf: Uint8Array, view: DataView, p: number, end: number): number {
+function varintAt(buf: Uint8Array, p: number, end: number): number {
   const b0 = buf[p]!;
   if (b0 < 0x80) {
     vpos = p + 1;
@@ -434,201 +427,115 @@ function varintAt(buf: Uint8Array, view: DataView, p: number, end: number): numb
   return readVarintAt(buf, p, end);
 }
 
-/**
- * Decodes all columns in one loop over the records, writing record i at index o + i: each column's
- * cursor is its own dependency chain, so the processor overlaps them (one loop per column waits on
- * every varint's length in turn). `at` holds [start, end) of columns 1..6 at indices 2f, 2f+1.
- * Returns the number of records, or -1 when a column is malformed, has the wrong number of entries
- * or a value is out of range.
- */
-function decodeColumns(
-  buf: Uint8Array,
-  view: DataView,
-  at: Int32Array,
-  baseTimeUs: number,
-  o: number,
-  kind: Uint8Array,
-  address: Float64Array,
-  size: Float64Array,
-  stack: Uint32Array,
-  thread: Uint32Array,
-  timeUs: Float64Array,
-): number {
-  let kp = at[2]!;
-  const kEnd = at[3]!;
-  let ap = at[4]!;
-  const aEnd = at[5]!;
-  let sp = at[6]!;
-  const sEnd = at[7]!;
-  let stp = at[8]!;
-  const stEnd = at[9]!;
-  let tp = at[10]!;
-  const tEnd = at[11]!;
-  let mp = at[12]!;
-  const mEnd = at[13]!;
-  let prev = 0;
-  let t = baseTimeUs;
+/** The kinds in buf[p, end) from index o; returns their number, or -1 on an unknown kind or bad varint. */
+function decodeKinds(buf: Uint8Array, p: number, end: number, kind: Uint8Array, o: number): number {
   let i = o;
-  while (kp < kEnd) {
-    // kind, thread, time delta: one byte, nearly always.
-    let k = buf[kp]!;
-    if (k < 0x80) kp++;
+  while (p < end) {
+    let k = buf[p]!;
+    if (k < 0x80) p++;
     else {
-      k = readVarintAt(buf, kp, kEnd);
-      kp = vpos;
+      k = readVarintAt(buf, p, end); // valid protobuf, though the writer never does this
+      p = vpos;
     }
     if (k < 1 || k > MAX_KIND) return -1;
-    kind[i] = k;
-
-    if (tp >= tEnd) return -1;
-    let th = buf[tp]!;
-    if (th < 0x80) tp++;
-    else {
-      th = readVarintAt(buf, tp, tEnd);
-      if (th < 0 || th >= TWO32) return -1;
-      tp = vpos;
-    }
-    thread[i] = th;
-
-    if (mp >= mEnd) return -1;
-    let dt = buf[mp]!;
-    if (dt < 0x80) mp++;
-    else {
-      dt = readVarintAt(buf, mp, mEnd);
-      if (dt < 0) return -1;
-      mp = vpos;
-    }
-    t += dt;
-    timeUs[i] = t;
-
-    // zig-zag address delta: even z -> z/2, odd z -> -(z+1)/2 (integer ops below 2^31, exact doubles above).
-    if (ap >= aEnd) return -1;
-    const z = varintAt(buf, view, ap, aEnd);
-    if (z < 0) return -1;
-    ap = vpos;
-    prev += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    if (prev < 0) return -1;
-    address[i] = prev;
-
-    if (HAS_SIZE[k] !== 0) {
-      if (sp >= sEnd) return -1;
-      const v = varintAt(buf, view, sp, sEnd);
-      if (v < 0) return -1;
-      sp = vpos;
-      size[i] = v;
-    } else {
-      size[i] = 0;
-    }
-    if (HAS_STACK[k] !== 0) {
-      if (stp >= stEnd) return -1;
-      const v = varintAt(buf, view, stp, stEnd);
-      if (v < 0 || v >= TWO32) return -1;
-      stp = vpos;
-      stack[i] = v;
-    } else {
-      stack[i] = 0;
-    }
-    i++;
+    kind[i++] = k;
   }
-  if (ap !== aEnd || sp !== sEnd || stp !== stEnd || tp !== tEnd || mp !== mEnd) return -1;
   return i - o;
 }
 
 /**
- * decodeColumns for the usual layout, where every kind takes one byte (the writer's always do): the
- * kinds are copied, threads and times decoded one column at a time (one byte each, nearly always),
- * and only the variable-length columns in the per-record loop. Returns -1 when a kind is not one
- * byte (or the batch is malformed): then decodeColumns decides.
+ * The other columns of n records whose kinds are in kind[o, o + n) (checked here), written from
+ * index o. Threads
+ * and time deltas one column at a time (one byte each, nearly always: well predicted); the
+ * variable-length columns in one loop over the records, where each column's cursor is its own
+ * dependency chain, so the processor overlaps them (a loop per column would wait on every varint's
+ * length in turn). `at` holds [start, end) of columns 1..6 at indices 2f, 2f+1. Returns false when a
+ * column is malformed, has the wrong number of entries or a value is out of range.
  */
-function decodeColumnsFast(
+function decodeColumns(
   buf: Uint8Array,
-  view: DataView,
   at: Int32Array,
   baseTimeUs: number,
   o: number,
+  n: number,
   kind: Uint8Array,
   address: Float64Array,
   size: Float64Array,
   stack: Uint32Array,
   thread: Uint32Array,
   timeUs: Float64Array,
-): number {
-  // Kinds take one byte each (a kind in 1..12 is a whole varint; checked below), so they are copied.
-  const kp = at[2]!;
-  const n = at[3]! - kp;
-  kind.set(buf.subarray(kp, kp + n), o);
-  // Threads and time deltas: one column at a time (one byte each, nearly always: predictable).
-  let p = at[10]!;
-  let end = at[11]!;
+): boolean {
+  let p = at[2 * F_THREAD]!;
+  let end = at[2 * F_THREAD + 1]!;
   for (let i = o; i < o + n; i++) {
-    if (p >= end) return -1;
+    if (p >= end) return false;
     let v = buf[p]!;
     if (v < 0x80) p++;
     else {
       v = readVarintAt(buf, p, end);
-      if (v < 0 || v >= TWO32) return -1;
+      if (v < 0 || v >= TWO32) return false;
       p = vpos;
     }
     thread[i] = v;
   }
-  if (p !== end) return -1;
-  p = at[12]!;
-  end = at[13]!;
+  if (p !== end) return false;
+
+  p = at[2 * F_TIME]!;
+  end = at[2 * F_TIME + 1]!;
   let t = baseTimeUs;
   for (let i = o; i < o + n; i++) {
-    if (p >= end) return -1;
+    if (p >= end) return false;
     let v = buf[p]!;
     if (v < 0x80) p++;
     else {
       v = readVarintAt(buf, p, end);
-      if (v < 0) return -1;
+      if (v < 0) return false;
       p = vpos;
     }
     t += v;
     timeUs[i] = t;
   }
-  if (p !== end) return -1;
+  if (p !== end) return false;
 
-  let ap = at[4]!;
-  const aEnd = at[5]!;
-  let sp = at[6]!;
-  const sEnd = at[7]!;
-  let stp = at[8]!;
-  const stEnd = at[9]!;
+  let ap = at[2 * F_ADDRESS]!;
+  const aEnd = at[2 * F_ADDRESS + 1]!;
+  let sp = at[2 * F_SIZE]!;
+  const sEnd = at[2 * F_SIZE + 1]!;
+  let stp = at[2 * F_STACK]!;
+  const stEnd = at[2 * F_STACK + 1]!;
   let prev = 0;
   for (let i = o; i < o + n; i++) {
-    const k = kind[i]!;
-    if (k < 1 || k > MAX_KIND) return -1;
     // zig-zag address delta: even z -> z/2, odd z -> -(z+1)/2 (integer ops below 2^31, exact doubles above).
-    if (ap >= aEnd) return -1;
-    const z = varintAt(buf, view, ap, aEnd);
-    if (z < 0) return -1;
+    if (ap >= aEnd) return false;
+    const z = varintAt(buf, ap, aEnd);
+    if (z < 0) return false;
     ap = vpos;
     prev += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-    if (prev < 0) return -1;
+    if (prev < 0) return false;
     address[i] = prev;
 
+    const k = kind[i]!;
+    if (k < 1 || k > MAX_KIND) return false;
     if (HAS_SIZE[k] !== 0) {
-      if (sp >= sEnd) return -1;
-      const v = varintAt(buf, view, sp, sEnd);
-      if (v < 0) return -1;
+      if (sp >= sEnd) return false;
+      const v = varintAt(buf, sp, sEnd);
+      if (v < 0) return false;
       sp = vpos;
       size[i] = v;
     } else {
       size[i] = 0;
     }
     if (HAS_STACK[k] !== 0) {
-      if (stp >= stEnd) return -1;
-      const v = varintAt(buf, view, stp, stEnd);
-      if (v < 0 || v >= TWO32) return -1;
+      if (stp >= stEnd) return false;
+      const v = varintAt(buf, stp, stEnd);
+      if (v < 0 || v >= TWO32) return false;
       stp = vpos;
       stack[i] = v;
     } else {
       stack[i] = 0;
     }
   }
-  if (ap !== aEnd || sp !== sEnd || stp !== stEnd) return -1;
-  return n;
+  return ap === aEnd && sp === sEnd && stp === stEnd;
 }
 
 /** The arrays batches are decoded into (see BatchDecoder.detach). */
@@ -762,11 +669,18 @@ export class BatchDecoder {
     const o = this.mode === 'append' ? this.used : 0;
     this.reserve(o, this.at[2 * F_KIND + 1]! - this.at[2 * F_KIND]!);
     const src = this.source;
-    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
     const a = this.arrays;
-    let n = decodeColumnsFast(src, view, this.at, baseTimeUs, o, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs);
-    if (n < 0) n = decodeColumns(src, view, this.at, baseTimeUs, o, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs);
-    if (n < 0) return null;
+    const kStart = this.at[2 * F_KIND]!;
+    const kEnd = this.at[2 * F_KIND + 1]!;
+    // Kinds are one byte each from the writer: copied, then checked in decodeColumns' loop.
+    let n = kEnd - kStart;
+    a.kind.set(src.subarray(kStart, kEnd), o);
+    if (!decodeColumns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) {
+      // Longer kinds (valid protobuf, though the writer never does this), or a malformed batch.
+      n = decodeKinds(src, kStart, kEnd, a.kind, o);
+      if (n < 0) return null;
+      if (!decodeColumns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return null;
+    }
     if (this.mode === 'append') this.used += n;
     const whole = o === 0 && n === a.kind.length;
     return {

@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BadCaptureError } from '../errors';
 import { BatchArrays, BatchDecoder, newSharedBatchArrays } from './batch-decoder';
-import { readCaptureHere, slotBuffers, WorkerMessage } from './reader';
+import { readCaptureHere, batchBuffers, WorkerMessage } from './reader';
 
 /** Records per slot: batches are appended until fewer than MAX_BATCH places remain. */
 const SLOT_RECORDS = 1 << 17;
@@ -61,7 +61,7 @@ async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<
       send({ t: 'batch', count, baseTimeUs, slot: filling });
     } else {
       // The decoder outgrew the slot (a batch larger than MAX_BATCH): send its own arrays instead.
-      send({ t: 'batch', count, baseTimeUs, arrays }, slotBuffers(arrays));
+      send({ t: 'batch', count, baseTimeUs, arrays }, batchBuffers(arrays));
       free.push(filling);
     }
     filling = next;

@@ -72,7 +72,10 @@ export interface CaptureTrailer {
   droppedRecords: number;
 }
 
-/** Methods may return a promise: the reader waits for it before going on (backpressure). */
+/**
+ * Methods may return a promise: the reader waits for it before going on (backpressure; not with the
+ * `worker` option).
+ */
 export interface CaptureVisitor {
   header?(h: CaptureHeader): void;
   codeObjects?(codes: CodeObjectInfo[]): void | Promise<void>;
@@ -107,8 +110,9 @@ export interface ReadOptions {
   reuseBatches?: boolean;
   /**
    * With reuseBatches: read and decode on a worker thread while the visitor runs on this one (two
-   * cores: decoding and reducing overlap). Default: when the file has at least WORKER_MIN_BYTES and
-   * the compiled worker script is there (not when running from TypeScript sources, e.g. in tests).
+   * cores: decoding and reducing overlap). The visitor is then called as messages arrive, so promises
+   * it returns are not waited for. Default: when the file has at least WORKER_MIN_BYTES and the
+   * compiled worker script is there (not when running from TypeScript sources, e.g. in tests).
    */
   worker?: boolean;
   /** The worker script (tests); default: read-worker.js next to this module. */
@@ -416,7 +420,8 @@ export type WorkerMessage =
   | { t: 'done'; result: ReadResult }
   | { t: 'error'; message: string; code: string; bad: boolean; stack?: string };
 
-export function slotBuffers(s: BatchArrays): ArrayBuffer[] {
+/** The buffers under a BatchArrays (to transfer it to another thread). */
+export function batchBuffers(s: BatchArrays): ArrayBuffer[] {
   return [s.kind.buffer, s.address.buffer, s.size.buffer, s.stack.buffer, s.thread.buffer, s.timeUs.buffer] as ArrayBuffer[];
 }
 
@@ -466,19 +471,19 @@ function readCaptureOnWorker(file: string, path: string, visitor: CaptureVisitor
             visitor.header?.(m.v);
             break;
           case 'codeObjects':
-            void visitor.codeObjects?.(m.v);
+            visitor.codeObjects?.(m.v)?.catch(fail);
             break;
           case 'stackNodes':
-            void visitor.stackNodes?.(m.v);
+            visitor.stackNodes?.(m.v)?.catch(fail);
             break;
           case 'threads':
-            void visitor.threads?.(m.v);
+            visitor.threads?.(m.v)?.catch(fail);
             break;
           case 'marks':
-            void visitor.marks?.(m.v);
+            visitor.marks?.(m.v)?.catch(fail);
             break;
           case 'trailer':
-            void visitor.trailer?.(m.v);
+            visitor.trailer?.(m.v)?.catch(fail);
             break;
           case 'done':
             settled = true;
