@@ -365,7 +365,7 @@ void remove_call_events() { _PyInterpreterState_SetEvalFrameFunc(PyInterpreterSt
 
 // threading.setprofile() target: runs once at the start of each threading.Thread, where the
 // thread's name is known, records it and removes itself.
-PyObject* on_thread_start(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+PyObject* on_thread_start(PyObject*, PyObject* const*, Py_ssize_t) {
   ThreadTracer* t = g_active.load() ? this_thread() : nullptr;
   if (!t) {
     PyEval_SetProfile(nullptr, nullptr);
@@ -382,8 +382,6 @@ PyObject* on_thread_start(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   Py_XDECREF(threading);
   PyErr_Clear();
   PyErr_Restore(exc_type, exc_value, exc_tb);
-  (void)args;
-  (void)nargs;
   PyEval_SetProfile(nullptr, nullptr);  // its job is done; call events cover every thread already
   Py_RETURN_NONE;
 }

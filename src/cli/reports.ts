@@ -23,23 +23,29 @@ function warn(message: string): void {
   process.stderr.write(`pymemprof: warning: ${message}\n`);
 }
 
+/** A "reading FILE: N records" line on stderr, at most every 200 ms, only when stderr is a TTY. */
+function progressLine(file: string): { onProgress?: (records: number) => void; done: () => void } {
+  if (process.stderr.isTTY !== true) return { done: () => {} };
+  let last = 0;
+  return {
+    onProgress: (records) => {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      process.stderr.write(`\rpymemprof: reading ${file}: ${records.toLocaleString('en-US')} records`);
+    },
+    done: () => {
+      if (last !== 0) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
 /** Reads the capture with a progress line on a TTY stderr; prints the warnings. */
 export async function analyze(file: string, temporaryThreshold?: number): Promise<ReportAnalysis> {
   const { analyzeReport } = await import('../analysis/report-analysis');
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  const a = await analyzeReport(file, {
-    temporaryThreshold,
-    onProgress: tty
-      ? (records) => {
-          const now = Date.now();
-          if (now - last < 200) return;
-          last = now;
-          process.stderr.write(`\rpymemprof: reading ${file}: ${records.toLocaleString('en-US')} records`);
-        }
-      : undefined,
-  });
-  if (tty && last !== 0) process.stderr.write('\r\x1b[K');
+  const progress = progressLine(file);
+  const a = await analyzeReport(file, { temporaryThreshold, onProgress: progress.onProgress });
+  progress.done();
   for (const w of a.warnings) warn(w);
   return a;
 }
@@ -116,20 +122,9 @@ export async function arenasCommand(
   if (opts.diff !== undefined && moments.length === 1) moments.push(parseMoment('end'));
   if (moments.length === 0) moments.push(parseMoment('end'));
   const limit = checkPositiveInt('--limit', opts.limit);
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  const r = await queryArenas(file, moments, {
-    pinning: opts.pinning === true,
-    onProgress: tty
-      ? (records) => {
-          const now = Date.now();
-          if (now - last < 200) return;
-          last = now;
-          process.stderr.write(`\rpymemprof: reading ${file}: ${records.toLocaleString('en-US')} records`);
-        }
-      : undefined,
-  });
-  if (tty && last !== 0) process.stderr.write('\r\x1b[K');
+  const progress = progressLine(file);
+  const r = await queryArenas(file, moments, { pinning: opts.pinning === true, onProgress: progress.onProgress });
+  progress.done();
   for (const w of r.warnings) warn(w);
   if (r.anomalyCount > 0) {
     const first = r.anomalies.find((m) => m.startsWith('record ')) ?? '';
