@@ -10,6 +10,8 @@ export interface NativeRunOptions {
   executable: string;
   argv: string[];
   capture: string;
+  /** 0: every allocation; N: Poisson sampling, one sample per N bytes on average. */
+  sampleBytes?: number;
 }
 
 export interface TestRecord {

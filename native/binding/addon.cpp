@@ -46,6 +46,7 @@ Napi::Value Run(const Napi::CallbackInfo& info) {
   options.executable = o.Get("executable").ToString().Utf8Value();
   options.argv = string_array(o.Get("argv"));
   options.capture_path = o.Get("capture").ToString().Utf8Value();
+  if (o.Has("sampleBytes") && o.Get("sampleBytes").IsNumber()) options.sample_bytes = to_u64(o.Get("sampleBytes"));
   try {
     return Napi::Number::New(info.Env(), pymemprof::run_traced(options));
   } catch (const std::exception& e) {

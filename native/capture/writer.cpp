@@ -1,6 +1,10 @@
 #include "writer.h"
 
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +26,14 @@ void CaptureWriter::set_header(const HeaderInfo& header) {
   std::lock_guard<std::mutex> lock(tables_mutex_);
   header_ = header;
   header_ready_ = true;
+  // Nothing else is written before the header (cycle() checks header_written_ under this lock), so
+  // writing it here cannot interleave with the writer thread's frames.
+  if (!header_written_ && !finished_) {
+    std::string h;
+    encode_header(header_, h);
+    emit(h);
+    header_written_ = true;
+  }
 }
 
 RecordRing* CaptureWriter::register_thread(uint64_t native_id) {
@@ -83,6 +95,12 @@ void CaptureWriter::push_slow(RecordRing* ring, RawRecord record, bool stamp) no
 }
 
 void CaptureWriter::run() {
+  // Asynchronous signals (SIGINT, SIGTERM, ...) are the program's: never let the kernel pick this
+  // thread to run a handler, or interrupt a sleep here instead of in the main thread.
+  sigset_t set;
+  sigfillset(&set);
+  for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&set, s);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
   while (!stop_requested_.load(std::memory_order_acquire)) {
     {
       std::unique_lock<std::mutex> lock(wake_mutex_);
@@ -115,12 +133,45 @@ void CaptureWriter::finish() {
 void CaptureWriter::emit(const std::string& bytes) {
   if (failed_.load(std::memory_order_relaxed) || bytes.empty()) return;
   if (!sink_->write(bytes)) {
+    uint64_t at = clock_.to_us(read_ticks());
+    failed_at_us_ = at == 0 ? 1 : at;
     failed_ = true;
-    if (options_.warn) options_.warn("writing the capture failed (disk full?); recording stopped");
+    if (options_.on_failure) options_.on_failure();
+    if (options_.warn) {
+      char when[64];
+      std::snprintf(when, sizeof when, "%.3f s", double(at) / 1e6);
+      options_.warn(sink_->error() + "; recording stopped at " + when + ", the capture holds everything before");
+    }
   }
 }
 
+// After a failed write: keep the rings empty (a producer that was already inside push() must not
+// wait for room) and hold nothing in memory.
+void CaptureWriter::discard_after_failure() {
+  std::vector<std::unique_ptr<RecordRing>> added;
+  {
+    std::lock_guard<std::mutex> lock(tables_mutex_);
+    added.swap(new_rings_);
+    pending_codes_.clear();
+    pending_nodes_.clear();
+    pending_threads_.clear();
+    pending_marks_.clear();
+  }
+  for (auto& r : added) {
+    sources_.push_back({r.get(), {}, 0});
+    rings_.push_back(std::move(r));
+  }
+  for (auto& s : sources_) {
+    s.pending.clear();
+    s.next = 0;
+    s.ring->drain_into(s.pending);
+    s.pending.clear();
+  }
+  forget_ended_threads();
+}
+
 void CaptureWriter::cycle(bool final) {
+  if (failed_.load(std::memory_order_relaxed)) return discard_after_failure();
   clock_.recalibrate();
   uint64_t now = read_ticks();
   // Drain first, then take the tables: every drained record's node was interned before it was
@@ -164,7 +215,11 @@ void CaptureWriter::cycle(bool final) {
   uint64_t window = clock_.ticks_for_ns(uint64_t(options_.reorder_window_us) * 1000);
   emit_records(final ? UINT64_MAX : (now > window ? now - window : 0));
 
-  // Forget rings of threads that ended once nothing of theirs is left.
+  forget_ended_threads();
+}
+
+// Forget rings of threads that ended once nothing of theirs is left.
+void CaptureWriter::forget_ended_threads() {
   for (size_t i = 0; i < sources_.size();) {
     Source& s = sources_[i];
     if (s.ring->closed() && s.ring->fill() == 0 && s.next == s.pending.size()) {

@@ -32,6 +32,9 @@ struct WriterOptions {
   uint32_t reorder_window_us = 100;
   size_t max_batch_records = 65536;
   std::function<void(const std::string&)> warn;  // one-line warnings (e.g. disk full)
+  // Called once, on the writer thread, when a write fails: the producers should stop pushing (the
+  // tracer turns its hooks off). Whatever is pushed after that is drained and discarded.
+  std::function<void()> on_failure;
 };
 
 class CaptureWriter {
@@ -42,7 +45,8 @@ class CaptureWriter {
   CaptureWriter& operator=(const CaptureWriter&) = delete;
 
   void start();
-  // The header is written once this is called; records pushed before it wait in memory.
+  // Writes the header at once (on the calling thread), so that a capture of a program that dies
+  // right after the start still has one; records pushed before it wait in memory.
   void set_header(const HeaderInfo& header);
   // Drains everything, writes the trailer and closes the sink. Idempotent.
   void finish();
@@ -72,6 +76,8 @@ class CaptureWriter {
 
   const TickClock& clock() const { return clock_; }
   bool failed() const { return failed_.load(); }
+  // Microseconds since the writer was created at which the first write failed (0 while none did).
+  uint64_t failed_at_us() const { return failed_at_us_.load(); }
   uint64_t dropped_records() const { return dropped_.load(); }
 
  private:
@@ -96,6 +102,8 @@ class CaptureWriter {
   void run();
   void cycle(bool final);
   void emit(const std::string& bytes);
+  void discard_after_failure();
+  void forget_ended_threads();
   void emit_records(uint64_t watermark);
 
   std::unique_ptr<Sink> sink_;
@@ -107,6 +115,7 @@ class CaptureWriter {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> running_{false};
   std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> failed_at_us_{0};
   std::atomic<uint64_t> dropped_{0};
   bool finished_ = false;
 
@@ -123,10 +132,11 @@ class CaptureWriter {
   bool header_ready_ = false;
   HeaderInfo header_;
 
+  bool header_written_ = false;  // also guarded by tables_mutex_: set_header may write it
+
   // Writer thread only.
   std::vector<std::unique_ptr<RecordRing>> rings_;
   std::vector<Source> sources_;
-  bool header_written_ = false;
   std::string out_;
   BatchEncoder batch_;
   uint64_t last_time_us_ = 0;  // times written never go backwards, across batches too

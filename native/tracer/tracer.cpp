@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <memory>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "../capture/sampled_set.h"
 #include "../capture/writer.h"
 #include "frame_access.h"
 
@@ -59,6 +61,11 @@ struct ThreadTracer {
   static constexpr size_t kNodeSlots = 4096, kCodeSlots = 1024;
   NodeCacheSlot node_cache[kNodeSlots] = {};
   CodeCacheSlot code_cache[kCodeSlots] = {};
+  // Sampling mode: bytes left before the next sample, the generator drawing the intervals, and
+  // the frames of the allocation being sampled (innermost first).
+  int64_t until_sample = 0;
+  uint64_t rng = 0;
+  std::vector<std::pair<PyCodeObject*, uint32_t>> walk;
 };
 
 CaptureWriter* g_writer = nullptr;
@@ -67,6 +74,12 @@ bool g_forked = false;
 bool g_stopped = false;
 pthread_key_t g_thread_key;
 std::atomic<uint32_t> g_arena_size{0};
+// Sampling mode (--sample-bytes): the mean interval in bytes, 0 when every allocation is recorded.
+uint64_t g_sample_bytes = 0;
+SampledAddressSet* g_sampled = nullptr;
+// The interpreter is initialised: its thread states and frames may be read.
+std::atomic<bool> g_python_ready{false};
+int64_t next_sample_interval(ThreadTracer* t) noexcept;
 
 __attribute__((tls_model("initial-exec"))) thread_local ThreadTracer* t_tracer = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local bool t_thread_ended = false;
@@ -95,6 +108,10 @@ ThreadTracer* this_thread() noexcept {
   if (!t->ring) {
     delete t;
     return nullptr;
+  }
+  if (g_sample_bytes) {
+    t->rng = (uint64_t(syscall(SYS_gettid)) * 0x9E3779B97F4A7C15ull) ^ read_ticks() ^ 0x5DEECE66Dull;
+    t->until_sample = next_sample_interval(t);
   }
   t_tracer = t;
   pthread_setspecific(g_thread_key, t);
@@ -321,14 +338,19 @@ bool install_call_events() {
   return true;
 }
 
+// Plain calls, not PyRun_*: running a code object resets the interpreter's "main code ended with an
+// unhandled KeyboardInterrupt" flag, and this runs from atexit, after the program's end; without
+// that flag Py_RunMain returns 1 instead of ending the process by SIGINT as plain python does.
 void remove_call_events() {
-  PyObject* r = PyRun_SimpleString(
-                    "import sys\n"
-                    "sys.monitoring.set_events(3, 0)\n"
-                    "sys.monitoring.free_tool_id(3)\n") == 0
-                    ? Py_None
-                    : nullptr;
-  if (!r) PyErr_Clear();
+  PyObject* sys = PyImport_ImportModule("sys");
+  PyObject* m = sys ? PyObject_GetAttrString(sys, "monitoring") : nullptr;
+  PyObject* r1 = m ? PyObject_CallMethod(m, "set_events", "ii", kMonitoringTool, 0) : nullptr;
+  PyObject* r2 = m ? PyObject_CallMethod(m, "free_tool_id", "i", kMonitoringTool) : nullptr;
+  if (!r1 || !r2) PyErr_Clear();
+  Py_XDECREF(r2);
+  Py_XDECREF(r1);
+  Py_XDECREF(m);
+  Py_XDECREF(sys);
 }
 
 #else
@@ -548,13 +570,134 @@ void hook_arena_free(void* ctx, void* ptr, size_t size) {
   (void)ctx;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sampling mode (--sample-bytes N): byte-based Poisson sampling as in tcmalloc. Each thread counts
+// down an exponentially distributed number of bytes (mean N); the allocation that crosses zero is a
+// sample, so an allocation of s bytes is sampled with probability 1 - exp(-s/N) and the reader
+// weights it by the inverse. No call events: a sample's stack is read from the thread's frames.
+// Frees are recorded only for sampled blocks (SampledAddressSet), so peak and leaks stay meaningful.
+
+int64_t next_sample_interval(ThreadTracer* t) noexcept {
+  // xorshift64*, then -ln(u) * N with u uniform in (0, 1].
+  t->rng ^= t->rng >> 12;
+  t->rng ^= t->rng << 25;
+  t->rng ^= t->rng >> 27;
+  uint64_t r = t->rng * 0x2545F4914F6CDD1Dull;
+  double u = (double(r >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+  double v = -std::log(u) * double(g_sample_bytes);
+  return v < 1 ? 1 : v > 9e18 ? INT64_MAX : int64_t(v);
+}
+
+inline bool take_sample(ThreadTracer* t, size_t size) noexcept {
+  t->until_sample -= int64_t(size);
+  if (__builtin_expect(t->until_sample > 0, 1)) return false;
+  t->until_sample = next_sample_interval(t);
+  return true;
+}
+
+// The id of a code object already interned, without calling into Python (no GIL needed); 0 if new.
+uint32_t known_code_id(ThreadTracer* t, PyCodeObject* code) {
+  CodeCacheSlot& slot = t->code_cache[(reinterpret_cast<uintptr_t>(code) >> 4) & (ThreadTracer::kCodeSlots - 1)];
+  if (slot.code == code) return slot.id;
+  std::lock_guard<std::mutex> lock(g_code_mutex);
+  auto it = g_code_ids.find(code);
+  return it == g_code_ids.end() ? 0 : it->second;
+}
+
+// The stack node of the allocation being sampled, from the thread's own frames (which cannot change
+// while it is in the allocator). Without the GIL (raw domain) only already-interned code objects can
+// be named: the stack is then cut at the first new one.
+uint32_t sampled_stack(ThreadTracer* t) noexcept {
+  if (!g_python_ready.load(std::memory_order_relaxed)) return 0;
+  PyThreadState* ts = PyGILState_GetThisThreadState();
+  if (!ts) return 0;
+  bool gil = PyGILState_Check() != 0;
+  auto& frames = t->walk;
+  frames.clear();
+  for (pmp_frame f = pmp_current_frame(ts); f; f = pmp_frame_back(f)) frames.emplace_back(pmp_frame_code(f), pmp_frame_offset(f));
+  uint32_t node = 0;
+  for (size_t i = frames.size(); i-- > 0;) {
+    uint32_t code = gil ? code_id(t, frames[i].first) : known_code_id(t, frames[i].first);
+    if (code == 0) break;
+    node = intern_node(t, node, code, frames[i].second);
+  }
+  return node;
+}
+
+void record_sample(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
+  bool was = t->in_hook;
+  t->in_hook = true;  // what interning a new code object allocates is not sampled
+  g_sampled->insert(reinterpret_cast<uint64_t>(p));
+  record(t, alloc_kind(d), p, size, sampled_stack(t));
+  t->in_hook = was;
+}
+
+// The block is released after this: its FREE precedes any reuse of the address.
+inline void record_sampled_free(ThreadTracer* t, Domain d, void* p, uint64_t ticks = 0) noexcept {
+  if (g_sampled->maybe_contains(reinterpret_cast<uint64_t>(p)) && g_sampled->erase(reinterpret_cast<uint64_t>(p)))
+    record(t, free_kind(d), p, 0, 0, ticks);
+}
+
+void* sample_malloc(void* ctx, size_t size) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t || t->in_hook) return h->original.malloc(h->original.ctx, size);
+  void* p;
+  {
+    InnerCallGuard guard(t, h->domain);
+    p = h->original.malloc(h->original.ctx, size);
+  }
+  if (p && take_sample(t, size)) record_sample(t, h->domain, p, size);
+  return p;
+}
+
+void* sample_calloc(void* ctx, size_t nelem, size_t elsize) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t || t->in_hook) return h->original.calloc(h->original.ctx, nelem, elsize);
+  void* p;
+  {
+    InnerCallGuard guard(t, h->domain);
+    p = h->original.calloc(h->original.ctx, nelem, elsize);
+  }
+  if (p && take_sample(t, nelem * elsize)) record_sample(t, h->domain, p, nelem * elsize);
+  return p;
+}
+
+// Also inside the tracer's own work (`in_hook`): a sampled block freed there must not stay live.
+// The inner raw free of a MEM/OBJ block finds nothing: the outer free erased the address first.
+void sample_free(void* ctx, void* ptr) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  ThreadTracer* t = ptr && g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (t) record_sampled_free(t, h->domain, ptr);
+  h->original.free(h->original.ctx, ptr);
+}
+
+void* sample_realloc(void* ctx, void* ptr, size_t size) {
+  auto* h = static_cast<DomainHooks*>(ctx);
+  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
+  if (!t) return h->original.realloc(h->original.ctx, ptr, size);
+  // The old block's FREE is stamped before the call: once it returns, another thread may be handed
+  // the old address.
+  uint64_t before = read_ticks();
+  bool nested = t->in_hook;
+  t->in_hook = true;
+  void* p = h->original.realloc(h->original.ctx, ptr, size);
+  t->in_hook = nested;
+  if (!p) return p;  // failed: the old block is unchanged
+  if (ptr) record_sampled_free(t, h->domain, ptr, before);
+  if (!nested && take_sample(t, size)) record_sample(t, h->domain, p, size);
+  return p;
+}
+
 void install_allocator_hooks() {
   const PyMemAllocatorDomain domains[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
   const Domain ours[3] = {Domain::kRaw, Domain::kMem, Domain::kObj};
   for (int i = 0; i < 3; ++i) {
     PyMem_GetAllocator(domains[i], &g_domains[i].original);
     g_domains[i].domain = ours[i];
-    PyMemAllocatorEx hooks = {&g_domains[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMemAllocatorEx hooks = g_sample_bytes ? PyMemAllocatorEx{&g_domains[i], sample_malloc, sample_calloc, sample_realloc, sample_free}
+                                            : PyMemAllocatorEx{&g_domains[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
     PyMem_SetAllocator(domains[i], &hooks);
   }
 }
@@ -655,7 +798,7 @@ PyObject* init_module() { return PyModule_Create(&g_module); }
 void stop_tracing() {
   if (g_stopped || g_forked) return;
   g_stopped = true;
-  remove_call_events();
+  if (!g_sample_bytes) remove_call_events();
   g_active.store(false);
   g_writer->finish();
 }
@@ -663,7 +806,8 @@ void stop_tracing() {
 bool start_tracing(const RunOptions& options) {
   ThreadTracer* t = this_thread();
   if (t) g_writer->set_thread_name(t->ring->thread_id(), "MainThread");
-  bool ok = install_call_events();
+  g_python_ready.store(true);
+  bool ok = g_sample_bytes ? true : install_call_events();
   PyObject* hook = PyCFunction_New(&g_thread_start_def, nullptr);
   PyObject* threading = PyImport_ImportModule("threading");
   PyObject* r1 = threading ? PyObject_CallMethod(threading, "setprofile", "O", hook) : nullptr;
@@ -695,6 +839,7 @@ bool start_tracing(const RunOptions& options) {
   gettimeofday(&tv, nullptr);
   h.start_time_unix_us = uint64_t(tv.tv_sec) * 1000000u + uint64_t(tv.tv_usec);
   h.executable = options.executable;
+  h.sample_bytes = g_sample_bytes;
   g_writer->set_header(h);
   return ok;
 }
@@ -728,6 +873,9 @@ int run_traced(const RunOptions& options) {
 
   WriterOptions wo;
   wo.warn = warn;
+  wo.on_failure = [] { g_active.store(false); };  // capture unwritable (disk full): hooks off
+  g_sample_bytes = options.sample_bytes;
+  if (g_sample_bytes) g_sampled = new SampledAddressSet();  // never freed, like the writer
   // Never freed: exiting threads and late hooks may still reach it after the program ends.
   g_writer = new CaptureWriter(std::make_unique<FileSink>(options.capture_path), wo);
   pthread_key_create(&g_thread_key, on_thread_exit);
@@ -745,7 +893,7 @@ int run_traced(const RunOptions& options) {
   if (PyStatus_Exception(status)) throw std::runtime_error(std::string("cannot pre-initialise Python: ") + (status.err_msg ? status.err_msg : "?"));
   PyMemAllocatorEx raw_now;
   PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &raw_now);
-  if (raw_now.malloc != hook_malloc) install_allocator_hooks();
+  if (raw_now.malloc != hook_malloc && raw_now.malloc != sample_malloc) install_allocator_hooks();
   PyImport_AppendInittab("pymemprof", init_module);
 
   PyConfig config;

@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-// Overhead benchmark: pymemprof against the plain interpreter, tracemalloc and memray.
+// Overhead benchmark: pymemprof (every allocation, and sampled) against the plain interpreter,
+// tracemalloc and memray, plus sampling accuracy and report times.
 //
 //   node scripts/bench/run.js [--python 3.11,3.12] [--runs 5] [--workloads a,b] [--tools t,u]
-//                             [--out docs/benchmarks.md] [--no-write]
+//                             [--sample-bytes 65536] [--report-runs 3] [--out docs/benchmarks.md]
+//                             [--no-write]
 //
 // For each CPython version: prepares build/bench-venvs/py<version> (python -m venv; pip install
 // memray numpy sympy networkx — benchmark-only, never runtime dependencies of pymemprof), then for
 // each workload in scripts/bench/workloads interleaves `runs` rounds of every tool (the tool order
-// rotates from round to round) and times each run's wall clock. Reports medians, ratios against
-// plain, geometric means, the fixed startup cost (the empty program), capture size per allocation
-// event against memray's file, and report time (stats) against memray's. Writes docs/benchmarks.md
-// and the raw figures as JSON next to it (build/bench-results.json).
+// rotates from round to round) and times each run's wall clock. Tools: plain, pymemprof,
+// pymemprof_sampled (`pymemprof run --sample-bytes N`), tracemalloc1, tracemalloc25, memray_pyalloc
+// (memray --trace-python-allocators), memray. Reports medians, ratios against plain, geometric
+// means, the fixed startup cost (the empty program); the accuracy of every sampled run against the
+// full pymemprof captures of the same rounds (peak, top peak locations); capture size per
+// allocation event against memray's file; and report times (stats, flamegraph) against memray's,
+// median of up to --report-runs runs. Writes docs/benchmarks.md and the raw figures as JSON
+// (build/bench-results.json). --no-write prints the markdown instead of writing it, and keeps the
+// raw figures in build/bench-results.no-write.json.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -22,10 +29,24 @@ const workloadDir = path.join(__dirname, 'workloads');
 const venvRoot = path.join(root, 'build', 'bench-venvs');
 const pymemprofBin = path.join(root, 'bin', 'pymemprof.js');
 const PACKAGES = ['memray', 'numpy', 'sympy', 'networkx'];
+const DEFAULT_SAMPLE_BYTES = 65536;
+// Top peak locations compared between a sampled and the full capture: the full capture's top
+// TOP_MATCH_RANK holding at least TOP_MATCH_MIN_SAMPLES × N bytes at the peak.
+const TOP_MATCH_RANK = 3;
+const TOP_MATCH_MIN_SAMPLES = 4;
+// Targets the doc reports against.
+const TARGET_SAMPLED_OVERHEAD = 1.1;   // geometric mean of sampled / plain
+const TARGET_PEAK_ERROR_PCT = 5;       // |sampled peak - traced peak| / traced peak, every workload
+const TARGET_REPORT_SPEEDUP = 5;       // memray report time / pymemprof report time
+// A report whose first run takes longer than this is not repeated.
+const REPORT_REPEAT_LIMIT_S = 30;
 
 // ---------------------------------------------------------------------------------------------
 function parseArgs(argv) {
-  const o = { pythons: ['3.11', '3.12'], runs: 5, workloads: null, tools: null, out: 'docs/benchmarks.md', write: true };
+  const o = {
+    pythons: ['3.11', '3.12'], runs: 5, workloads: null, tools: null, out: 'docs/benchmarks.md', write: true,
+    sampleBytes: DEFAULT_SAMPLE_BYTES, reportRuns: 3,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -37,9 +58,15 @@ function parseArgs(argv) {
     else if (a === '--workloads') o.workloads = val().split(',').filter(Boolean);
     else if (a === '--tools') o.tools = val().split(',').filter(Boolean);
     else if (a === '--out') o.out = val();
+    else if (a === '--sample-bytes') {
+      const v = val();
+      if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`--sample-bytes needs a whole number of bytes >= 1, not ${v}`);
+      o.sampleBytes = parseInt(v, 10);
+    } else if (a === '--report-runs') o.reportRuns = Math.max(1, parseInt(val(), 10));
     else if (a === '--no-write') o.write = false;
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 13).join('\n'));
+      const lines = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+      console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -88,22 +115,29 @@ function prepareVenv(spec) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// cmd(py, workload, output file, options) → [command, args]. Tools writing a capture name its suffix.
 const TOOLS = {
-  plain: { label: 'plain', cmd: (py, wl) => [py, [wl]] },
+  plain: { label: () => 'plain', cmd: (py, wl) => [py, [wl]] },
   pymemprof: {
-    label: 'pymemprof',
+    label: () => 'pymemprof',
     cmd: (py, wl, out) => [process.execPath, [pymemprofBin, 'run', '-q', '--python', py, '-o', out, wl]],
     output: '.pymemprof.bin',
   },
-  tracemalloc1: { label: 'tracemalloc 1 frame', cmd: (py, wl) => [py, ['-X', 'tracemalloc=1', wl]] },
-  tracemalloc25: { label: 'tracemalloc 25 frames', cmd: (py, wl) => [py, ['-X', 'tracemalloc=25', wl]] },
+  pymemprof_sampled: {
+    label: (o) => `pymemprof --sample-bytes ${o.sampleBytes}`,
+    cmd: (py, wl, out, o) => [process.execPath,
+      [pymemprofBin, 'run', '-q', '--sample-bytes', String(o.sampleBytes), '--python', py, '-o', out, wl]],
+    output: '.pymemprof-sampled.bin',
+  },
+  tracemalloc1: { label: () => 'tracemalloc 1 frame', cmd: (py, wl) => [py, ['-X', 'tracemalloc=1', wl]] },
+  tracemalloc25: { label: () => 'tracemalloc 25 frames', cmd: (py, wl) => [py, ['-X', 'tracemalloc=25', wl]] },
   memray_pyalloc: {
-    label: 'memray --trace-python-allocators',
+    label: () => 'memray --trace-python-allocators',
     cmd: (py, wl, out) => [py, ['-m', 'memray', 'run', '--trace-python-allocators', '-q', '-f', '-o', out, wl]],
     output: '.memray-pyalloc.bin',
   },
   memray: {
-    label: 'memray',
+    label: () => 'memray',
     cmd: (py, wl, out) => [py, ['-m', 'memray', 'run', '-q', '-f', '-o', out, wl]],
     output: '.memray.bin',
   },
@@ -123,12 +157,45 @@ function timed(cmd, args) {
   return { s: Number(process.hrtime.bigint() - t0) / 1e9, r };
 }
 
+// A report command timed `runs` times (median), or once when its first run is slow or fails.
+// Returns { s, n, r (the last run's result) } or { error }.
+function timeReport(cmd, args, runs) {
+  const xs = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t = timed(cmd, args);
+    last = t.r;
+    if (t.r.status !== 0) {
+      return { error: `exit ${t.r.status ?? t.r.signal}: ${(t.r.stderr || '').trim().split('\n').slice(-3).join(' | ')}` };
+    }
+    xs.push(t.s);
+    if (t.s > REPORT_REPEAT_LIMIT_S) break;
+  }
+  return { s: median(xs), n: xs.length, all: xs, r: last };
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const n = s.length;
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 const geomean = (xs) => (xs.length ? Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length) : NaN);
+
+// `pymemprof stats --json` of a capture, reduced to what the accuracy comparison needs.
+function captureStats(file) {
+  const r = sh(process.execPath, [pymemprofBin, 'stats', '--json', file]);
+  if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').slice(-3).join(' | ') };
+  const j = JSON.parse(r.stdout);
+  return {
+    sample_bytes: j.sample_bytes,
+    allocations: j.allocations,
+    frees: j.frees,
+    peak_bytes: j.peak_bytes,
+    total_allocated_bytes: j.total_allocated_bytes,
+    end_bytes: j.end_bytes,
+    top: j.top_peak_locations.slice(0, 10).map((l) => ({ file: l.file, line: l.line, function: l.function, bytes: l.bytes })),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 function benchVersion(spec, opts, tmp) {
@@ -141,19 +208,20 @@ function benchVersion(spec, opts, tmp) {
   });
   let workloads = fs.readdirSync(workloadDir).filter((f) => f.endsWith('.py') && f !== 'empty.py').sort();
   if (opts.workloads) workloads = workloads.filter((f) => opts.workloads.includes(f.replace(/\.py$/, '')));
+  const cmdOf = (t, wl, out) => TOOLS[t].cmd(py, wl, out, opts);
 
   // Warm-up (builds the pymemprof addon for this interpreter on first use) and startup cost.
   console.error(`bench: Python ${version} (${py}), memray ${memrayVersion}`);
   const emptyWl = path.join(workloadDir, 'empty.py');
   const startup = {};
   for (const t of tools) {
-    const [c, a] = TOOLS[t].cmd(py, emptyWl, path.join(tmp, 'empty' + (TOOLS[t].output || '')));
+    const [c, a] = cmdOf(t, emptyWl, path.join(tmp, 'empty' + (TOOLS[t].output || '')));
     const w = timeRun(c, a);
     if (w.error) console.error(`bench: warning: ${t} on the empty program: ${w.error}`);
   }
   for (let i = 0; i < Math.max(5, opts.runs); i++) {
     for (const t of tools) {
-      const [c, a] = TOOLS[t].cmd(py, emptyWl, path.join(tmp, 'empty' + (TOOLS[t].output || '')));
+      const [c, a] = cmdOf(t, emptyWl, path.join(tmp, 'empty' + (TOOLS[t].output || '')));
       const w = timeRun(c, a);
       if (!w.error) (startup[t] = startup[t] || []).push(w.s);
     }
@@ -172,56 +240,130 @@ function benchVersion(spec, opts, tmp) {
     }
     const times = Object.fromEntries(tools.map((t) => [t, []]));
     const errors = {};
+    // Stats of every round's pymemprof captures, full and sampled (not timed; between rounds).
+    const accuracy = { traced: [], sampled: [] };
     for (let run = 0; run < opts.runs; run++) {
       const order = tools.map((_, i) => tools[(i + run) % tools.length]);
+      const ok = {};
       for (const t of order) {
         const out = path.join(tmp, name + (TOOLS[t].output || ''));
-        const [c, a] = TOOLS[t].cmd(py, wlPath, out);
+        fs.rmSync(out, { force: true });
+        const [c, a] = cmdOf(t, wlPath, out);
         const w = timeRun(c, a);
         if (w.error) errors[t] = w.error;
-        else times[t].push(w.s);
+        else {
+          times[t].push(w.s);
+          ok[t] = true;
+        }
+      }
+      for (const [t, list] of [['pymemprof', accuracy.traced], ['pymemprof_sampled', accuracy.sampled]]) {
+        if (!ok[t]) continue;
+        const st = captureStats(path.join(tmp, name + TOOLS[t].output));
+        if (st.error) console.error(`bench: pymemprof stats failed on ${name} (${t}): ${st.error}`);
+        else list.push({ round: run, ...st });
       }
       process.stderr.write(`bench: ${version} ${name} round ${run + 1}/${opts.runs}: ` +
-        tools.map((t) => `${t} ${times[t].length ? times[t][times[t].length - 1].toFixed(2) : 'ERR'}`).join(', ') + '\n');
+        tools.map((t) => `${t} ${ok[t] ? times[t][times[t].length - 1].toFixed(2) : 'ERR'}`).join(', ') + '\n');
     }
     const med = Object.fromEntries(tools.map((t) => [t, median(times[t])]));
-    const entry = { name, times, median: med, errors, sizes: {}, reports: {} };
+    const entry = { name, times, median: med, errors, sizes: {}, reports: {}, reportRuns: {}, accuracy };
     for (const [t, e] of Object.entries(errors)) console.error(`bench: ${version} ${name} ${t} failed: ${e}`);
+    if (accuracy.sampled.length && accuracy.traced.length) {
+      const a = sampledAccuracy(accuracy, opts.sampleBytes);
+      console.error(`bench: ${version} ${name} sampled peak error ${a.errors.map((e) => e.toFixed(1) + '%').join(' ')}; ` +
+        `top-${TOP_MATCH_RANK} (${a.checked} location(s) >= ${TOP_MATCH_MIN_SAMPLES}N) matched ${a.matched}/${a.runs}`);
+    }
 
-    // Capture sizes and report times (on the captures of the last round).
+    // Capture sizes and report times, on the captures of the last round.
+    const report = (key, cmd, args) => {
+      const t = timeReport(cmd, args, opts.reportRuns);
+      if (t.error) console.error(`bench: ${key} failed on ${name}: ${t.error}`);
+      else {
+        entry.reports[key] = t.s;
+        entry.reportRuns[key] = t.all;
+      }
+      return t;
+    };
+    const html = path.join(tmp, name + '.report.html');
     const pmp = path.join(tmp, name + TOOLS.pymemprof.output);
-    if (tools.includes('pymemprof') && fs.existsSync(pmp)) {
-      const st = timed(process.execPath, [pymemprofBin, 'stats', '--json', pmp]);
-      if (st.r.status === 0) {
-        const j = JSON.parse(st.r.stdout);
-        entry.events = { allocations: j.allocations, frees: j.frees };
-        entry.reports.pymemprof_stats = st.s;
-      } else console.error(`bench: pymemprof stats failed on ${name}: ${st.r.stderr}`);
+    const pmpFresh = accuracy.traced.length && accuracy.traced[accuracy.traced.length - 1].round === opts.runs - 1;
+    if (tools.includes('pymemprof') && pmpFresh) {
+      const last = accuracy.traced[accuracy.traced.length - 1];
+      entry.events = { allocations: last.allocations, frees: last.frees };
       entry.sizes.pymemprof = fs.statSync(pmp).size;
+      report('pymemprof_stats', process.execPath, [pymemprofBin, 'stats', '--json', pmp]);
+      report('pymemprof_flamegraph', process.execPath, [pymemprofBin, 'flamegraph', '-o', html, pmp]);
+      fs.rmSync(html, { force: true });
     }
     const mp = path.join(tmp, name + TOOLS.memray_pyalloc.output);
     if (tools.includes('memray_pyalloc') && fs.existsSync(mp)) {
       entry.sizes.memray_pyalloc = fs.statSync(mp).size;
       const mj = path.join(tmp, name + '.memray-stats.json');
-      const st = timed(py, ['-m', 'memray', 'stats', '--json', '-f', '-o', mj, mp]);
-      if (st.r.status === 0) {
-        entry.reports.memray_stats = st.s;
+      const st = report('memray_stats', py, ['-m', 'memray', 'stats', '--json', '-f', '-o', mj, mp]);
+      if (!st.error) {
         try {
           const j = JSON.parse(fs.readFileSync(mj, 'utf8'));
           entry.memray_allocations = j.total_num_allocations;
         } catch { /* keep going without memray's own count */ }
-      } else console.error(`bench: memray stats failed on ${name}: ${st.r.stderr}`);
+      }
+      report('memray_flamegraph', py, ['-m', 'memray', 'flamegraph', '-f', '-o', html, mp]);
       // memray's file uncompressed (not timed).
       const mu = path.join(tmp, name + '.memray-pyalloc-nocompress.bin');
       const r = sh(py, ['-m', 'memray', 'run', '--trace-python-allocators', '--no-compress', '-q', '-f', '-o', mu, wlPath]);
       if (r.status === 0) entry.sizes.memray_pyalloc_uncompressed = fs.statSync(mu).size;
-      for (const f of [mu, mj]) fs.rmSync(f, { force: true });
+      for (const f of [mu, mj, html]) fs.rmSync(f, { force: true });
     }
+    const rep = entry.reports;
+    if (Object.keys(rep).length) {
+      console.error(`bench: ${version} ${name} reports: ` +
+        Object.entries(rep).map(([k, s]) => `${k} ${s.toFixed(2)}s`).join(', '));
+    }
+    for (const t of tools) if (TOOLS[t].output) fs.rmSync(path.join(tmp, name + TOOLS[t].output), { force: true });
     results.push(entry);
   }
-  return { spec, python: py, version, memray: memrayVersion, tools, startup: startupMedian, results };
+  return {
+    spec, python: py, version, memray: memrayVersion, tools, sampleBytes: opts.sampleBytes,
+    startup: startupMedian, results,
+  };
 }
 
+// Accuracy of the sampled runs of one workload against the full captures.
+// Peak: each sampled run's peak against the median traced peak of the full runs (error in %).
+// Top locations: the full capture of the same round (else the last full one) gives its top
+// TOP_MATCH_RANK locations at the peak, of which those holding >= TOP_MATCH_MIN_SAMPLES × N bytes
+// must all be among the sampled capture's top TOP_MATCH_RANK (order free). A location is
+// function at file:line.
+function sampledAccuracy(acc, sampleBytes) {
+  const tracedPeaks = acc.traced.map((t) => t.peak_bytes);
+  const tracedPeak = median(tracedPeaks);
+  const errors = acc.sampled.map((s) => ((s.peak_bytes - tracedPeak) / tracedPeak) * 100);
+  const key = (l) => `${l.function} ${l.file}:${l.line}`;
+  const min = TOP_MATCH_MIN_SAMPLES * sampleBytes;
+  let matched = 0;
+  let checked = 0;
+  const misses = [];
+  for (const s of acc.sampled) {
+    const ref = acc.traced.find((t) => t.round === s.round) || acc.traced[acc.traced.length - 1];
+    const want = ref.top.slice(0, TOP_MATCH_RANK).filter((l) => l.bytes >= min);
+    checked = Math.max(checked, want.length);
+    const got = new Set(s.top.slice(0, TOP_MATCH_RANK).map(key));
+    const missing = want.filter((l) => !got.has(key(l)));
+    if (!missing.length) matched++;
+    else misses.push(...missing.map((l) => `${path.basename(l.file)}:${l.line}`));
+  }
+  return {
+    tracedPeak,
+    tracedSpreadPct: tracedPeaks.length > 1 ? ((Math.max(...tracedPeaks) - Math.min(...tracedPeaks)) / tracedPeak) * 100 : NaN,
+    sampledPeak: median(acc.sampled.map((s) => s.peak_bytes)),
+    errors,
+    medianError: median(errors),
+    worstError: errors.reduce((w, e) => (Math.abs(e) > Math.abs(w) ? e : w), 0),
+    checked,
+    matched,
+    runs: acc.sampled.length,
+    misses: [...new Set(misses)],
+  };
+}
 // ---------------------------------------------------------------------------------------------
 function machine() {
   let cpu = 'unknown';
@@ -241,21 +383,93 @@ function machine() {
 
 const fmt = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
+const pct = (x, d = 1) => (Number.isFinite(x) ? `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(d)}%` : '—');
+const mb = (b) => (Number.isFinite(b) ? (b / 1e6).toFixed(2) : '—');
+const status = (met) => (met === null ? 'not measured' : met ? '**met**' : '**not met**');
 
-function markdown(all, m, command) {
+// The figures the tables and the target lines share, for one CPython version.
+function derive(v) {
+  const ok = (r, t) => !r.skipped && r.times && r.times[t] && r.times[t].length && r.times.plain && r.times.plain.length;
+  const live = v.results.filter((r) => !r.skipped);
+  const sampled = live.filter((r) => ok(r, 'pymemprof_sampled')).map((r) => {
+    const fixed = (v.startup.pymemprof_sampled ?? NaN) - (v.startup.plain ?? NaN);
+    return {
+      name: r.name,
+      ratio: r.median.pymemprof_sampled / r.median.plain,
+      adjusted: (r.median.pymemprof_sampled - fixed) / r.median.plain,
+      acc: r.accuracy && r.accuracy.sampled.length && r.accuracy.traced.length ? sampledAccuracy(r.accuracy, v.sampleBytes) : null,
+    };
+  });
+  const speedups = (p, q) => live.filter((r) => r.reports && r.reports[p] > 0 && r.reports[q] > 0)
+    .map((r) => ({ name: r.name, x: r.reports[q] / r.reports[p] }));
+  return {
+    sampled,
+    stats: speedups('pymemprof_stats', 'memray_stats'),
+    flame: speedups('pymemprof_flamegraph', 'memray_flamegraph'),
+  };
+}
+
+function targetLines(all, opts) {
+  const L = [];
+  const N = opts.sampleBytes;
+  const per = (f) => all.map((v) => `CPython ${v.version}: ${f(v, derive(v))}`);
+  L.push(`- Sampled overhead — geometric mean of \`pymemprof --sample-bytes ${N}\` / plain ≤ ${TARGET_SAMPLED_OVERHEAD.toFixed(2)}×:`);
+  for (const s of per((v, d) => {
+    if (!d.sampled.length) return status(null);
+    const g = geomean(d.sampled.map((x) => x.ratio));
+    const ga = geomean(d.sampled.map((x) => x.adjusted));
+    return `${ratio(g)} — ${status(g <= TARGET_SAMPLED_OVERHEAD)} as measured (Node's start and the child process included); ` +
+      `${ratio(ga)} with pymemprof's fixed startup cost subtracted (${ga <= TARGET_SAMPLED_OVERHEAD ? 'within' : 'above'} the target).`;
+  })) L.push(`  - ${s}`);
+  L.push(`- Sampled peak within ${TARGET_PEAK_ERROR_PCT}% of the traced peak on every workload (every sampled run):`);
+  for (const s of per((v, d) => {
+    const a = d.sampled.filter((x) => x.acc);
+    if (!a.length) return status(null);
+    const bad = a.filter((x) => Math.abs(x.acc.worstError) > TARGET_PEAK_ERROR_PCT).sort((x, y) => Math.abs(y.acc.worstError) - Math.abs(x.acc.worstError));
+    return `${status(!bad.length)} — ${a.length - bad.length} of ${a.length} workloads within` +
+      (bad.length ? `; outside: ${bad.map((x) => `${x.name} ${pct(x.acc.worstError)}`).join(', ')}.` : '.');
+  })) L.push(`  - ${s}`);
+  L.push(`- Top peak locations match for allocations above ${TOP_MATCH_MIN_SAMPLES}·N (rule below), every sampled run:`);
+  for (const s of per((v, d) => {
+    const a = d.sampled.filter((x) => x.acc && x.acc.checked > 0);
+    const none = d.sampled.filter((x) => x.acc && x.acc.checked === 0).map((x) => x.name);
+    if (!a.length) return status(null) + (none.length ? ` (no location ≥ ${TOP_MATCH_MIN_SAMPLES}·N: ${none.join(', ')})` : '');
+    const bad = a.filter((x) => x.acc.matched < x.acc.runs);
+    return `${status(!bad.length)} — ${a.length - bad.length} of ${a.length} workloads in every run` +
+      (bad.length ? `; not: ${bad.map((x) => `${x.name} (${x.acc.matched}/${x.acc.runs} runs; missed ${x.acc.misses.join(', ')})`).join(', ')}` : '') +
+      (none.length ? `; no location ≥ ${TOP_MATCH_MIN_SAMPLES}·N in the top ${TOP_MATCH_RANK}: ${none.join(', ')}` : '') + '.';
+  })) L.push(`  - ${s}`);
+  for (const [key, what] of [['stats', '`stats`'], ['flame', '`flamegraph`']]) {
+    L.push(`- Report time, ${what}: pymemprof at least ${TARGET_REPORT_SPEEDUP}× faster than memray (memray time / pymemprof time ≥ ${TARGET_REPORT_SPEEDUP}) on every workload:`);
+    for (const s of per((v, d) => {
+      const xs = d[key];
+      if (!xs.length) return status(null);
+      const bad = xs.filter((x) => x.x < TARGET_REPORT_SPEEDUP).sort((a, b) => a.x - b.x);
+      return `${status(!bad.length)} — ${xs.length - bad.length} of ${xs.length} workloads; geometric mean ${ratio(geomean(xs.map((x) => x.x)))}` +
+        (bad.length ? `; below: ${bad.map((x) => `${x.name} ${ratio(x.x)}`).join(', ')}.` : '.');
+    })) L.push(`  - ${s}`);
+  }
+  return L;
+}
+
+function markdown(all, m, command, opts) {
+  const N = opts.sampleBytes;
   const L = [];
   L.push('# Benchmarks', '');
-  L.push('Overhead of tracing every allocation, side by side with tracemalloc and memray, measured by');
-  L.push('`scripts/bench/run.js`. Wall time of the whole process, median of interleaved runs; ratios are');
-  L.push('against the plain interpreter on the same workload; the geometric mean is over the workloads.');
-  L.push('pymemprof runs as users run it (`node bin/pymemprof.js run -q --python <venv python> -o FILE');
-  L.push('script.py`), so its times include Node\'s start and the child process; that fixed cost is');
-  L.push('reported separately (the empty program) and is **not** subtracted.', '');
+  L.push('Overhead of tracing every allocation — and of sampling them — side by side with tracemalloc and');
+  L.push('memray, measured by `scripts/bench/run.js`. Wall time of the whole process, median of interleaved');
+  L.push('runs; ratios are against the plain interpreter on the same workload; the geometric mean is over the');
+  L.push('workloads. pymemprof runs as users run it (`node bin/pymemprof.js run -q --python <venv python> -o FILE');
+  L.push('script.py`, and with `--sample-bytes N` for sampling), so its times include Node\'s start and the child');
+  L.push('process; that fixed cost is reported separately (the empty program) and is **not** subtracted, except');
+  L.push('in the one column that says so. Also measured: how close a sampled capture comes to the full one,');
+  L.push('capture sizes, and how long reports take against memray\'s.', '');
   L.push('## Reproduce', '', '```sh', command, '```', '');
   L.push('The first run creates `build/bench-venvs/py<version>` (memray, numpy, sympy, networkx from PyPI; for');
   L.push('benchmarking only) and builds the pymemprof addon for each interpreter. Options: `--python 3.9,3.13`,');
-  L.push('`--runs N` (default 5), `--workloads fib_bigints,json_roundtrip`, `--tools plain,pymemprof`,');
-  L.push('`--out FILE`, `--no-write`. Raw figures go to `build/bench-results.json`.', '');
+  L.push('`--runs N` (default 5), `--workloads fib_bigints,json_roundtrip`, `--tools plain,pymemprof,pymemprof_sampled`,');
+  L.push(`\`--sample-bytes N\` (default ${DEFAULT_SAMPLE_BYTES}), \`--report-runs N\` (default 3), \`--out FILE\`, \`--no-write\`.`);
+  L.push('Raw figures go to `build/bench-results.json`.', '');
   L.push('## Machine', '');
   L.push(`- CPU: ${m.cpu}, nproc ${m.nproc}`);
   L.push(`- ${m.kernel}, Node ${m.node}, pymemprof ${m.commit}`);
@@ -268,12 +482,17 @@ function markdown(all, m, command) {
     L.push(`- \`${f.replace(/\.py$/, '')}\`: ${first}`);
   }
   L.push('');
+  L.push('## Targets', '');
+  L.push(...targetLines(all, opts));
+  L.push('');
   for (const v of all) {
     const tools = v.tools;
     const others = tools.filter((t) => t !== 'plain');
+    const label = (t) => TOOLS[t].label(v);
+    const d = derive(v);
     L.push(`## CPython ${v.version} — ${v.results.find((r) => r.times) ? v.results.find((r) => r.times).times.plain.length : 0} runs per tool and workload`, '');
     L.push('Median wall time in seconds, and the ratio to plain.', '');
-    L.push(`| workload | plain s | ${others.map((t) => TOOLS[t].label).join(' | ')} |`);
+    L.push(`| workload | plain s | ${others.map(label).join(' | ')} |`);
     L.push(`|---|---:|${others.map(() => '---:').join('|')}|`);
     const ratios = Object.fromEntries(others.map((t) => [t, []]));
     for (const r of v.results) {
@@ -294,26 +513,76 @@ function markdown(all, m, command) {
     L.push(`| max | | ${others.map((t) => ratio(Math.max(...ratios[t]))).join(' | ')} |`);
     L.push('');
     L.push('Fixed startup cost (median wall time of the empty program, seconds): ' +
-      tools.map((t) => `${TOOLS[t].label} ${fmt(v.startup[t], 3)}`).join(', ') + '.', '');
+      tools.map((t) => `${label(t)} ${fmt(v.startup[t], 3)}`).join(', ') + '.', '');
     const failures = v.results.flatMap((r) => Object.entries(r.errors || {}).map(([t, e]) => `${r.name} / ${t}: ${e}`));
     if (failures.length) {
       L.push('Failed runs (excluded from the medians):', '');
       for (const f of failures) L.push(`- ${f.replace(/\n/g, ' ')}`);
       L.push('');
     }
-    L.push('Capture size per allocation event (events = allocations + frees as pymemprof counts them;');
-    L.push('memray traced with `--trace-python-allocators`, its file as written by default (lz4) and with');
-    L.push('`--no-compress`), and report time (`pymemprof stats --json` vs `memray stats --json`, one run):', '');
-    L.push('| workload | events | pymemprof B/event | memray B/event | memray uncompressed B/event | pymemprof stats s | memray stats s |');
-    L.push('|---|---:|---:|---:|---:|---:|---:|');
+
+    if (d.sampled.length) {
+      const runsOf = Math.max(...d.sampled.map((x) => (x.acc ? x.acc.runs : 0)));
+      L.push(`### Sampling: \`--sample-bytes ${v.sampleBytes}\` against the full capture`, '');
+      L.push(`Every sampled run (${runsOf} per workload, the ones timed above) is compared with the full pymemprof`);
+      L.push('captures of the same rounds. *Without fixed startup*: the sampled median minus the difference of');
+      L.push('the two empty-program medians (pymemprof sampled − plain), over plain. *Traced peak*: median over the');
+      L.push('full runs, with its run-to-run spread ((max − min) / median), a floor under what sampling can show.');
+      L.push('*Peak error*: (sampled peak − traced peak) / traced peak, the median and the largest in magnitude');
+      L.push('over the sampled runs; a sampled peak is an unbiased estimate of the live bytes at each moment, but');
+      L.push('the peak is the maximum over time of a noisy estimate, so it leans high when the live bytes are');
+      L.push(`made of many blocks much smaller than N. *Top ${TOP_MATCH_RANK}*: a location is a function at file:line, and`);
+      L.push(`locations are ranked by their bytes at the peak (\`top_peak_locations\`); the rule: the full capture's top ${TOP_MATCH_RANK}`);
+      L.push(`locations holding at least ${TOP_MATCH_MIN_SAMPLES}·N = ${TOP_MATCH_MIN_SAMPLES * v.sampleBytes} bytes must all be among the sampled capture's top ${TOP_MATCH_RANK}`);
+      L.push('(in any order); *checked* is how many locations that is, *match* in how many runs it held. MB = 10⁶ bytes.', '');
+      L.push(`| workload | sampled / plain | without fixed startup | traced peak MB | traced spread | sampled peak MB | peak error median | peak error worst | top-${TOP_MATCH_RANK} checked | top-${TOP_MATCH_RANK} match |`);
+      L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      for (const x of d.sampled) {
+        const a = x.acc;
+        L.push(`| ${x.name} | ${ratio(x.ratio)} | ${ratio(x.adjusted)} | ` + (a
+          ? `${mb(a.tracedPeak)} | ${pct(a.tracedSpreadPct, 2).replace(/^\+/, '')} | ${mb(a.sampledPeak)} | ${pct(a.medianError)} | ${pct(a.worstError)} | ` +
+            `${a.checked} | ${a.checked ? `${a.matched}/${a.runs}` : 'n/a'} |`
+          : '— | — | — | — | — | — | — |'));
+      }
+      const worst = d.sampled.filter((x) => x.acc).reduce((w, x) => (Math.abs(x.acc.worstError) > Math.abs(w) ? x.acc.worstError : w), 0);
+      L.push(`| **geometric mean** | **${ratio(geomean(d.sampled.map((x) => x.ratio)))}** | **${ratio(geomean(d.sampled.map((x) => x.adjusted)))}** | | | | | ${pct(worst)} (worst) | | |`);
+      L.push('');
+    }
+
+    L.push('### Capture size', '');
+    L.push('Bytes per allocation event (events = allocations + frees as pymemprof counts them; memray traced');
+    L.push('with `--trace-python-allocators`, its file as written by default (lz4) and with `--no-compress`),');
+    L.push('on the captures of the last round:', '');
+    L.push('| workload | events | pymemprof B/event | memray B/event | memray uncompressed B/event |');
+    L.push('|---|---:|---:|---:|---:|');
     for (const r of v.results) {
       if (r.skipped || !r.events) continue;
       const ev = r.events.allocations + r.events.frees;
       const per = (b) => (b ? fmt(b / ev, 2) : '—');
-      L.push(`| ${r.name} | ${ev} | ${per(r.sizes.pymemprof)} | ${per(r.sizes.memray_pyalloc)} | ` +
-        `${per(r.sizes.memray_pyalloc_uncompressed)} | ${fmt(r.reports.pymemprof_stats)} | ${fmt(r.reports.memray_stats)} |`);
+      L.push(`| ${r.name} | ${ev} | ${per(r.sizes.pymemprof)} | ${per(r.sizes.memray_pyalloc)} | ${per(r.sizes.memray_pyalloc_uncompressed)} |`);
     }
     L.push('');
+
+    const withReports = v.results.filter((r) => !r.skipped && r.reports && Object.keys(r.reports).length);
+    if (withReports.length) {
+      L.push('### Report time', '');
+      L.push('Wall time in seconds of each report on the captures of the last round — the full pymemprof');
+      L.push('capture and memray\'s with `--trace-python-allocators` — and memray\'s time over pymemprof\'s:');
+      L.push('`pymemprof stats --json FILE` against `memray stats --json -f -o OUT FILE`, and');
+      L.push('`pymemprof flamegraph -o OUT.html FILE` against `memray flamegraph -f -o OUT.html FILE` (both at the');
+      L.push(`peak). Median of ${v.reportRuns || opts.reportRuns} runs; † a report whose first run took over ${REPORT_REPEAT_LIMIT_S} s, run once.`, '');
+      L.push('| workload | pymemprof stats s | memray stats s | stats: memray / pymemprof | pymemprof flamegraph s | memray flamegraph s | flamegraph: memray / pymemprof |');
+      L.push('|---|---:|---:|---:|---:|---:|---:|');
+      const cell = (r, k) => (r.reports[k] > 0 ? fmt(r.reports[k]) + ((r.reportRuns[k] || []).length === 1 && (v.reportRuns || opts.reportRuns) > 1 ? ' †' : '') : '—');
+      const q = (r, p, m) => (r.reports[p] > 0 && r.reports[m] > 0 ? ratio(r.reports[m] / r.reports[p]) : '—');
+      for (const r of withReports) {
+        L.push(`| ${r.name} | ${cell(r, 'pymemprof_stats')} | ${cell(r, 'memray_stats')} | ${q(r, 'pymemprof_stats', 'memray_stats')} | ` +
+          `${cell(r, 'pymemprof_flamegraph')} | ${cell(r, 'memray_flamegraph')} | ${q(r, 'pymemprof_flamegraph', 'memray_flamegraph')} |`);
+      }
+      L.push(`| **geometric mean** | | | **${ratio(geomean(d.stats.map((x) => x.x)))}** | | | **${ratio(geomean(d.flame.map((x) => x.x)))}** |`);
+      L.push(`| min | | | ${ratio(Math.min(...d.stats.map((x) => x.x)))} | | | ${ratio(Math.min(...d.flame.map((x) => x.x)))} |`);
+      L.push('');
+    }
   }
   return L.join('\n');
 }
@@ -323,21 +592,25 @@ function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pymemprof-bench-'));
   const all = [];
   try {
-    for (const spec of opts.pythons) all.push(benchVersion(spec, opts, tmp));
+    for (const spec of opts.pythons) all.push({ ...benchVersion(spec, opts, tmp), reportRuns: opts.reportRuns });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   const m = machine();
   const command = 'node scripts/bench/run.js ' + process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
-  const md = markdown(all, m, command.trim());
+  const md = markdown(all, m, command.trim(), opts);
   fs.mkdirSync(path.join(root, 'build'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'build', 'bench-results.json'), JSON.stringify({ machine: m, results: all }, null, 2));
+  // A --no-write run (development) keeps the raw figures of the last written benchmark intact.
+  const raw = path.join(root, 'build', opts.write ? 'bench-results.json' : 'bench-results.no-write.json');
+  fs.writeFileSync(raw, JSON.stringify({ machine: m, options: opts, results: all }, null, 2));
   if (opts.write) {
     const out = path.resolve(root, opts.out);
     fs.writeFileSync(out, md + '\n');
     console.error(`bench: wrote ${path.relative(root, out)}`);
-  }
+  } else console.error(`bench: --no-write: ${path.relative(root, opts.out)} not written; raw figures in ${path.relative(root, raw)}`);
   console.log(md);
 }
 
-main();
+if (require.main === module) main();
+// For scripts/bench/sample-sweep.js.
+module.exports = { TOOLS, prepareVenv, captureStats, sampledAccuracy, median, geomean, sh, workloadDir };

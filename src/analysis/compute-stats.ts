@@ -11,6 +11,8 @@ export interface StatsJson {
   format_version: number;
   python_version: string;
   argv: string[];
+  /** 0: every allocation recorded; N: a sampled capture (byte figures are estimates, counts are samples). */
+  sample_bytes: number;
   duration_ms: number;
   allocations: number;
   frees: number;
@@ -53,6 +55,7 @@ export async function analyzeStats(path: string, options: ReadOptions = {}): Pro
     format_version: header.formatVersion,
     python_version: header.pythonVersion,
     argv: header.argv,
+    sample_bytes: header.sampleBytes,
     duration_ms: durationMs,
     allocations: f.allocations,
     frees: f.frees,
@@ -63,7 +66,19 @@ export async function analyzeStats(path: string, options: ReadOptions = {}): Pro
     threads,
     top_peak_locations: reducer.peakLocations(TOP_PEAK_LOCATIONS),
   };
+  roundSampledStats(stats);
   return { stats, warnings, read, reducer, tables };
+}
+
+/** Sampled captures: weighted sizes (capture/sampling.ts) are estimates; whole bytes are precise enough. */
+export function roundSampledStats(stats: StatsJson): StatsJson {
+  if (stats.sample_bytes > 0) {
+    stats.total_allocated_bytes = Math.round(stats.total_allocated_bytes);
+    stats.peak_bytes = Math.round(stats.peak_bytes);
+    stats.end_bytes = Math.round(stats.end_bytes);
+    for (const l of stats.top_peak_locations) l.bytes = Math.round(l.bytes);
+  }
+  return stats;
 }
 
 /** The StatsJson of a capture; warnings go to `onWarning` (never into the JSON). */

@@ -2,14 +2,18 @@
  * Reads a capture once through the ReportReducer and folds its stack nodes into a call tree of
  * frames (file, function, line): the common input of the flamegraph, summary, tree and stats reports.
  */
+import { join } from 'node:path';
 import { BadCaptureError } from '../errors';
 import { CaptureHeader, CaptureTables, readCapture, ReadOptions, ReadResult, resolveLineIn, withTables } from '../capture/reader';
+import { createBatchStage, RowStageState } from './row-stage';
 import { ReportReducer, ReportFigures, Timeline, TemporalEntries, windowValues } from './report-reducer';
 
 export interface ReportAnalysisOptions extends ReadOptions {
   temporaryThreshold?: number;
   /** Called with (bytes read, file size) from time to time. */
   onProgress?: (bytesRead: number) => void;
+  /** The compiled row-stage module for the reader's worker (tests running from sources); default: next to this one. */
+  rowStageModule?: string;
 }
 
 /** Folded call tree: node 0 is the root; a node's parent always has a smaller index. */
@@ -53,13 +57,15 @@ export async function analyzeReport(path: string, options: ReportAnalysisOptions
     path,
     withTables(tables, {
       batch: (b) => {
-        reducer.add(b);
+        reducer.addPrepared(b);
         if (options.onProgress && (++batches & 15) === 0) options.onProgress(reducer.figures().records);
       },
     }),
-    { ...options, reuseBatches: true },
+    // The row stage runs where the capture is decoded: on the reader's worker for large files.
+    { ...options, reuseBatches: true, stage: { create: createBatchStage, module: options.rowStageModule ?? join(__dirname, 'row-stage.js') } },
   );
   if (!read.header) throw new BadCaptureError(`${path}: capture is truncated before its header was complete`);
+  reducer.adoptRowStage(read.stageResult as RowStageState);
   reducer.finish();
   const figures = reducer.figures();
   const warnings = [...read.warnings];

@@ -29,6 +29,7 @@ import { DecodedBatch } from '../capture/batch-decoder';
 import { CaptureTables } from '../capture/reader';
 import { BlockTable } from './block-table';
 import { PairIndex } from './pair-index';
+import { RowStage, RowStageState } from './row-stage';
 
 /** Buckets kept while reading (a power of two); positions stay below POS_END. */
 export const MAX_BUCKETS = 1024;
@@ -78,51 +79,30 @@ export interface TemporalEntries {
   length: number;
 }
 
-/** Domain (0 RAW, 1 MEM, 2 OBJ) of the ALLOC_* and RESIZE_* kinds. */
-const DOMAIN_OF_KIND = Uint8Array.from([0, 0, 1, 2, 0, 0, 0, 0, 1, 2, 0, 0, 0]);
-
-/** Per row, at row * ROW_STRIDE: total bytes, total count, temporary bytes, temporary count. */
-const ROW_STRIDE = 4;
+/** Per row, at 2 * row: temporary bytes, temporary count. */
+const TEMP_STRIDE = 2;
 
 export class ReportReducer {
   readonly tables: CaptureTables;
   readonly temporaryThreshold: number;
   private readonly blocks = new BlockTable();
 
-  // Figures.
+  /** The order-independent half: rows, totals, size histogram, domains (see row-stage.ts). */
+  private readonly stage = new RowStage();
+  private rowsScratch = new Uint32Array(1024);
+  /** Temporary bytes and count per row (TEMP_STRIDE), grown as rows appear. */
+  private rowTemp: Float64Array = new Float64Array(1024 * TEMP_STRIDE);
+
+  // Figures of the ordered half.
   private records = 0;
-  private allocations = 0; // ALLOC_* records
   private allocIndex = 0; // ALLOC_* and RESIZE_* records: index of the next allocation
   private frees = 0;
-  private resizes = 0;
   private unknownFrees = 0;
-  private unknownStacks = 0;
-  private totalAllocated = 0;
   private liveBytes = 0;
   private peakBytes = 0;
   private peakTimeUs = 0;
   private lastTimeUs = 0;
   readonly marks: { id: number; timeUs: number }[] = [];
-  /** Allocation count and bytes per domain (RAW, MEM, OBJ), allocations and in-place resizes. */
-  readonly domainCount = [0, 0, 0];
-  readonly domainBytes = [0, 0, 0];
-  /** Allocations by size class: index i counts sizes in [2^(i-1), 2^i) (index 0: size 0). */
-  readonly sizeHistogram = new Float64Array(64);
-  private readonly domainScratch = new Float64Array(6);
-
-  // Rows.
-  private rowCount = 0;
-  private rowStack = new Uint32Array(1024);
-  private rowThread = new Uint32Array(1024);
-  /** Totals and temporary figures of the rows, interleaved (ROW_STRIDE): one cache line per row. */
-  private rowData = new Float64Array(1024 * ROW_STRIDE);
-  /**
-   * At 4 * stack: row + 1 (0: none yet) and thread of the first two threads seen with the stack
-   * (most programs have one or two busy threads), looked up inline in add().
-   */
-  private stackRow = new Uint32Array(4096);
-  /** Rows of the further threads of a stack. */
-  private readonly otherRows = new PairIndex();
 
   // Buckets.
   private widthUs = INITIAL_WIDTH_US;
@@ -156,55 +136,23 @@ export class ReportReducer {
     this.bPeakIdx[0] = -1;
   }
 
-  // ---- rows ----
+  // ---- the order-independent half ----
 
-  /** Row of (stack, thread), created on first use. */
-  private rowOf(stack: number, thread: number): number {
-    if (4 * stack >= this.stackRow.length) this.growStacks(stack);
-    const sr = this.stackRow;
-    const o = 4 * stack;
-    for (let way = o; way < o + 4; way += 2) {
-      if (sr[way] === 0) {
-        const row = this.newRow(stack, thread);
-        sr[way] = row + 1;
-        sr[way + 1] = thread;
-        return row;
-      }
-      if (sr[way + 1] === thread) return sr[way]! - 1;
-    }
-    let row = this.otherRows.get(stack, thread);
-    if (row < 0) {
-      row = this.newRow(stack, thread);
-      this.otherRows.set(stack, thread, row);
-    }
-    return row;
+  /** Allocations by size class: index i counts sizes in [2^(i-1), 2^i) (index 0: size 0). */
+  get sizeHistogram(): Float64Array {
+    return this.stage.sizeHistogram;
+  }
+  /** Allocation count and bytes per domain (RAW, MEM, OBJ), allocations and in-place resizes. */
+  get domainCount(): number[] {
+    return this.stage.domains.count;
+  }
+  get domainBytes(): number[] {
+    return this.stage.domains.bytes;
   }
 
-  private growStacks(stack: number): void {
-    let len = this.stackRow.length;
-    while (len <= 4 * stack) len *= 2;
-    const a = new Uint32Array(len);
-    a.set(this.stackRow);
-    this.stackRow = a;
-  }
-
-  private newRow(stack: number, thread: number): number {
-    const row = this.rowCount++;
-    if (row >= this.rowStack.length) {
-      const n = this.rowStack.length * 2;
-      const a = new Uint32Array(n);
-      a.set(this.rowStack);
-      this.rowStack = a;
-      const b = new Uint32Array(n);
-      b.set(this.rowThread);
-      this.rowThread = b;
-      const d = new Float64Array(n * ROW_STRIDE);
-      d.set(this.rowData);
-      this.rowData = d;
-    }
-    this.rowStack[row] = stack;
-    this.rowThread[row] = thread;
-    return row;
+  /** After a pass whose batches went through addPrepared: the row stage's state from the reader. */
+  adoptRowStage(state: RowStageState): void {
+    this.stage.load(state);
   }
 
   // ---- temporal aggregates ----
@@ -354,30 +302,38 @@ export class ReportReducer {
 
   // ---- the pass ----
 
-  /**
-   * One pass over a batch. Hot: the running figures live in locals for the batch; the rare steps
-   * (a new bucket, a new row, pending frees) are methods, around which the locals are written back
-   * (`liveBytes`, `allocIndex` for advance) or reloaded (arrays that may have grown).
-   */
+  /** One batch through both halves on this thread. */
   add(b: DecodedBatch): void {
+    if (this.rowsScratch.length < b.count) this.rowsScratch = new Uint32Array(Math.max(b.count, 2 * this.rowsScratch.length));
+    const rows = this.rowsScratch;
+    this.stage.maxNodeId = this.tables.maxNodeId;
+    this.stage.batch(b, rows);
+    this.replay(b, rows);
+  }
+
+  /** A batch whose stack column the row stage already rewrote to rows (on the reader's worker). */
+  addPrepared(b: DecodedBatch): void {
+    this.replay(b, b.stack);
+  }
+
+  /**
+   * The ordered half over a batch; rows[i] is the row of allocation record i. Hot: the running
+   * figures live in locals for the batch; the rare steps (a new bucket, pending frees, a row beyond
+   * the temporary table) are methods, around which the locals are written back (`liveBytes`,
+   * `allocIndex` for advance) or reloaded (arrays that may have grown).
+   */
+  private replay(b: DecodedBatch, rows: Uint32Array): void {
     if (this.finished) throw new Error('ReportReducer: add() after finish()');
-    const { kind, address, size, stack, thread, timeUs } = b;
+    const { kind, address, size, timeUs } = b;
     const blocks = this.blocks;
-    const maxNode = this.tables.maxNodeId;
     const n = b.count;
-    const hist = this.sizeHistogram;
     const bPeak = this.bPeak;
     const bPeakIdx = this.bPeakIdx;
     const threshold = this.temporaryThreshold;
-    let rowData = this.rowData;
-    let stackRow = this.stackRow;
-    let allocations = this.allocations;
+    let rowTemp: Float64Array = this.rowTemp;
     let allocIndex = this.allocIndex;
     let frees = this.frees;
-    let resizes = this.resizes;
     let unknownFrees = this.unknownFrees;
-    let unknownStacks = this.unknownStacks;
-    let totalAllocated = this.totalAllocated;
     let liveBytes = this.liveBytes;
     let peakBytes = this.peakBytes;
     let peakTimeUs = this.peakTimeUs;
@@ -387,8 +343,6 @@ export class ReportReducer {
     let curEndUs = this.curEndUs;
     let curStartUs = c * this.widthUs;
     let invWidth = 1 / this.widthUs;
-    // Counts (0-2) and bytes (3-5) per domain in this batch.
-    const dom = this.domainScratch.fill(0);
 
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
@@ -404,37 +358,13 @@ export class ReportReducer {
       }
       if (k <= 3 || (k >= 7 && k <= 9)) {
         // ALLOC_* and RESIZE_*: the block at the address now has this size, row and time.
-        let s = stack[i]!;
-        if (s > maxNode) {
-          unknownStacks++;
-          s = 0;
-        }
+        const row = rows[i]!;
+        if (TEMP_STRIDE * row >= rowTemp.length) rowTemp = this.growTemp(row);
         const sz = size[i]!;
-        // Row of (s, thread): the stack's first two threads inline, others (and new rows) in rowOf.
-        let row: number;
-        const th = thread[i]!;
-        const o = 4 * s;
-        if (o < stackRow.length && stackRow[o + 1] === th && stackRow[o] !== 0) row = stackRow[o]! - 1;
-        else if (o < stackRow.length && stackRow[o + 3] === th && stackRow[o + 2] !== 0) row = stackRow[o + 2]! - 1;
-        else {
-          row = this.rowOf(s, th);
-          rowData = this.rowData;
-          stackRow = this.stackRow;
-        }
-        if (k <= 3) allocations++;
-        else resizes++;
-        // Domain counts through a table: the kinds are mixed too randomly for branches.
-        const d = DOMAIN_OF_KIND[k]!;
-        dom[d]++;
-        dom[d + 3] += sz;
-        hist[sz === 0 ? 0 : sz < 4294967296 ? 32 - Math.clz32(sz) : Math.min(63, Math.floor(Math.log2(sz)) + 1)]++;
-        totalAllocated += sz;
-        rowData[row * ROW_STRIDE] += sz;
-        rowData[row * ROW_STRIDE + 1] += 1;
         const index = allocIndex++;
         if (blocks.set(address[i]!, sz, row, index, t)) {
           // Die before the new block counts, so the bucket's peak check below sees the net change.
-          liveBytes = this.died(liveBytes, allocIndex, threshold, rowData, c, curStartUs, invWidth);
+          liveBytes = this.died(liveBytes, allocIndex, threshold, rowTemp, c, curStartUs, invWidth);
         }
         const live = (liveBytes += sz);
         if (live > bPeak[c]!) {
@@ -449,7 +379,7 @@ export class ReportReducer {
       } else if (k <= 6) {
         frees++;
         if (blocks.delete(address[i]!)) {
-          liveBytes = this.died(liveBytes, allocIndex, threshold, rowData, c, curStartUs, invWidth);
+          liveBytes = this.died(liveBytes, allocIndex, threshold, rowTemp, c, curStartUs, invWidth);
         } else {
           unknownFrees++;
         }
@@ -458,21 +388,22 @@ export class ReportReducer {
       }
     }
     this.records += n;
-    this.allocations = allocations;
     this.allocIndex = allocIndex;
     this.frees = frees;
-    this.resizes = resizes;
     this.unknownFrees = unknownFrees;
-    this.unknownStacks = unknownStacks;
-    this.totalAllocated = totalAllocated;
     this.liveBytes = liveBytes;
     this.peakBytes = peakBytes;
     this.peakTimeUs = peakTimeUs;
-    for (let d = 0; d < 3; d++) {
-      this.domainCount[d] += dom[d]!;
-      this.domainBytes[d] += dom[d + 3]!;
-    }
     if (n > 0) this.lastTimeUs = timeUs[n - 1]!;
+  }
+
+  private growTemp(row: number): Float64Array {
+    let len = this.rowTemp.length;
+    while (len <= TEMP_STRIDE * row) len *= 2;
+    const a = new Float64Array(len);
+    a.set(this.rowTemp);
+    this.rowTemp = a;
+    return a;
   }
 
   /**
@@ -484,7 +415,7 @@ export class ReportReducer {
     liveBytes: number,
     allocIndex: number,
     threshold: number,
-    rowData: Float64Array,
+    rowTemp: Float64Array,
     c: number,
     curStartUs: number,
     invWidth: number,
@@ -495,8 +426,8 @@ export class ReportReducer {
     const idx = blocks.foundIdx;
     const time = blocks.foundTime;
     if (allocIndex - 1 - idx < threshold) {
-      rowData[row * ROW_STRIDE + 2] += sz;
-      rowData[row * ROW_STRIDE + 3] += 1;
+      rowTemp[TEMP_STRIDE * row] += sz;
+      rowTemp[TEMP_STRIDE * row + 1] += 1;
     }
     // Position of the allocation: 2ab or 2ab+1 in its bucket ab (clamped to the current bucket for
     // clock skew across threads). Allocated in the current bucket after its latest maximum: never
@@ -527,14 +458,15 @@ export class ReportReducer {
   }
 
   figures(): ReportFigures {
+    const f = this.stage.figures;
     return {
       records: this.records,
-      allocations: this.allocations,
+      allocations: f.allocations,
       frees: this.frees,
-      resizes: this.resizes,
+      resizes: f.resizes,
       unknownFrees: this.unknownFrees,
-      unknownStacks: this.unknownStacks,
-      totalAllocatedBytes: this.totalAllocated,
+      unknownStacks: f.unknownStacks,
+      totalAllocatedBytes: f.totalAllocated,
       peakBytes: this.peakBytes,
       peakTimeUs: this.peakTimeUs,
       endBytes: this.liveBytes,
@@ -545,29 +477,25 @@ export class ReportReducer {
   }
 
   get rows(): number {
-    return this.rowCount;
+    return this.stage.rows;
   }
   /** Stack node and thread of each row. */
   rowStacks(): Uint32Array {
-    return this.rowStack.subarray(0, this.rowCount);
+    return this.stage.rowStacks();
   }
   rowThreads(): Uint32Array {
-    return this.rowThread.subarray(0, this.rowCount);
+    return this.stage.rowThreads();
   }
   totals(): { bytes: Float64Array; count: Float64Array } {
-    return this.rowColumns(0);
+    return this.stage.rowTotals();
   }
   temporary(): { bytes: Float64Array; count: Float64Array } {
-    return this.rowColumns(2);
-  }
-  /** Bytes and count columns of the row data starting at field `at`. */
-  private rowColumns(at: number): { bytes: Float64Array; count: Float64Array } {
-    const n = this.rowCount;
+    const n = this.stage.rows;
     const bytes = new Float64Array(n);
     const count = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      bytes[r] = this.rowData[r * ROW_STRIDE + at]!;
-      count[r] = this.rowData[r * ROW_STRIDE + at + 1]!;
+    for (let r = 0; r < n && TEMP_STRIDE * r < this.rowTemp.length; r++) {
+      bytes[r] = this.rowTemp[TEMP_STRIDE * r]!;
+      count[r] = this.rowTemp[TEMP_STRIDE * r + 1]!;
     }
     return { bytes, count };
   }

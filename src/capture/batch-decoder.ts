@@ -130,13 +130,15 @@ function countVarints(buf: Uint8Array, start: number, end: number, context: stri
   return n;
 }
 
-/** Reads a varint at pos (caller guarantees it terminates before `end`); returns the value as a double. */
 interface Cursor {
   pos: number;
 }
 
+/** Reads the varint at c.pos, which must end before `end` (else BadCaptureError); returns it as a double. */
 function readVarint64(buf: Uint8Array, c: Cursor, end: number, context: string): number {
   let pos = c.pos;
+  // A field's value may be missing at the very end (a tag is the last byte): never read past `end`.
+  if (pos >= end) throw bad(context, 'varint runs past the end');
   let b = buf[pos++]!;
   if (b < 0x80) {
     c.pos = pos;
@@ -267,9 +269,11 @@ export function checkedDecodeRecordBatch(
       c.pos = r[j]!;
       const e = r[j + 1]!;
       while (c.pos < e) {
+        const first = buf[c.pos]!;
         const z = readVarint64(buf, c, e, context);
-        // zig-zag: even n -> n/2, odd n -> -(n+1)/2 (exact below 2^53)
-        const delta = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+        // zig-zag: even n -> n/2, odd n -> -(n+1)/2 (exact below 2^53). The sign is the low bit of
+        // the first byte: z itself is rounded from 2^53 up.
+        const delta = (first & 1) === 0 ? z / 2 : -(z + 1) / 2;
         prev += delta;
         if (prev < 0) throw bad(context, `negative address (record ${i})`);
         address[i++] = prev;
@@ -509,8 +513,9 @@ function decodeColumns(
     if (ap >= aEnd) return false;
     const z = varintAt(buf, ap, aEnd);
     if (z < 0) return false;
+    // The sign from the first byte's low bit: z is rounded from 2^53 up.
+    prev += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : (buf[ap]! & 1) === 0 ? z / 2 : -(z + 1) / 2;
     ap = vpos;
-    prev += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
     if (prev < 0) return false;
     address[i] = prev;
 

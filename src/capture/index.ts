@@ -3,6 +3,7 @@ export type { DecodedBatch } from './batch-decoder';
 export { referenceDecodeRecordBatch, referenceDecodeBatchFrame } from './reference-decoder';
 export {
   readCapture,
+  readCaptureBytes,
   withTables,
   CaptureTables,
   resolveLineIn,

@@ -11,7 +11,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BadCaptureError } from '../errors';
 import { BatchArrays, BatchDecoder, newSharedBatchArrays } from './batch-decoder';
-import { readCaptureHere, batchBuffers, WorkerMessage } from './reader';
+import { readCaptureHere, batchBuffers, BatchStage, StackNodesChunk, WorkerMessage } from './reader';
 
 /** Records per slot: batches are appended until fewer than MAX_BATCH places remain. */
 const SLOT_RECORDS = 1 << 17;
@@ -25,6 +25,8 @@ interface ReadJob {
   path: string;
   chunkSize?: number;
   maxFrameBytes?: number;
+  /** Module exporting createBatchStage() (ReadOptions.stage). */
+  stageModule?: string;
 }
 
 async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<void> {
@@ -47,6 +49,8 @@ async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<
     return id;
   };
   const decoder = new BatchDecoder('append');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const stage: BatchStage | null = job.stageModule ? (require(job.stageModule) as { createBatchStage(): BatchStage }).createBatchStage() : null;
   let filling = newSlot();
   decoder.detach(slots[filling]!);
   let baseTimeUs = 0;
@@ -78,11 +82,15 @@ async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<
     {
       header: (v) => send({ t: 'header', v }),
       codeObjects: table('codeObjects'),
-      stackNodes: table('stackNodes'),
+      stackNodes: (v) => {
+        stage?.stackNodes?.(v);
+        return table<StackNodesChunk>('stackNodes')(v);
+      },
       threads: table('threads'),
       marks: table('marks'),
       trailer: table('trailer'),
       batch: (b) => {
+        stage?.batch(b); // b views the records just appended to the slot
         // The decoder appended b to the slot; send the slot when the next batch might not fit.
         if (decoder.appended === b.count) baseTimeUs = b.baseTimeUs;
         if (decoder.appended > SLOT_RECORDS - MAX_BATCH) return flush();
@@ -92,6 +100,7 @@ async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<
     decoder,
   );
   await flush();
+  if (stage) result.stageResult = stage.result();
   send({ t: 'done', result });
 }
 

@@ -13,6 +13,8 @@ import { pymemprof } from './generated/capture';
 import { BatchArrays, BatchDecoder, DecodedBatch, _readVarint64, Cursor } from './batch-decoder';
 import { BadCaptureError } from '../errors';
 import { toNumber } from './long';
+import { checkFrame, findBatchField } from './wire-check';
+import { withSampleWeights } from './sampling';
 
 import cap = pymemprof.capture;
 
@@ -97,6 +99,20 @@ export interface ReadResult {
   truncated: boolean;
   /** Bytes of complete frames read. */
   bytesRead: number;
+  /** With ReadOptions.stage: the stage's result(). */
+  stageResult?: unknown;
+}
+
+/**
+ * Order-independent work on each batch, run on the reading thread before the visitor sees the batch
+ * (on the worker when there is one, so that it overlaps the visitor). It may rewrite the batch's
+ * stack column in place: the visitor then sees what the stage wrote there.
+ */
+export interface BatchStage {
+  stackNodes?(nodes: StackNodesChunk): void;
+  batch(b: DecodedBatch): void;
+  /** Structured-cloneable: it crosses from the worker. */
+  result(): unknown;
 }
 
 export interface ReadOptions {
@@ -117,6 +133,11 @@ export interface ReadOptions {
   worker?: boolean;
   /** The worker script (tests); default: read-worker.js next to this module. */
   workerFile?: string;
+  /**
+   * A BatchStage: `create` makes it on this thread; on the worker it is made by the function
+   * `createBatchStage` of the compiled module `module`.
+   */
+  stage?: { create: () => BatchStage; module: string };
 }
 
 /** Files from this size up are read on a worker thread (its start-up costs a few tens of ms). */
@@ -161,7 +182,26 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
       return readCaptureOnWorker(file, path, visitor, options);
     }
   }
-  return readCaptureHere(path, visitor, options);
+  if (!options.stage) return readCaptureHere(path, visitor, options);
+  const stage = options.stage.create();
+  const result = await readCaptureHere(path, withStage(stage, visitor), options);
+  result.stageResult = stage.result();
+  return result;
+}
+
+/** A visitor that runs the stage on stack node tables and batches before `next` sees them. */
+export function withStage(stage: BatchStage, next: CaptureVisitor): CaptureVisitor {
+  return {
+    ...next,
+    stackNodes: (n) => {
+      stage.stackNodes?.(n);
+      return next.stackNodes?.(n);
+    },
+    batch: (b) => {
+      stage.batch(b);
+      return next.batch?.(b);
+    },
+  };
 }
 
 /** The compiled worker script next to this module, or null (running from sources). */
@@ -189,8 +229,6 @@ export async function readCaptureHere(
   options: ReadOptions = {},
   decoder = new BatchDecoder(options.reuseBatches ? 'reuse' : 'fresh'),
 ): Promise<ReadResult> {
-  const chunkSize = Math.max(16, options.chunkSize ?? DEFAULT_CHUNK);
-  const maxFrame = options.maxFrameBytes ?? MAX_FRAME_BYTES;
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(path, 'r');
@@ -201,210 +239,256 @@ export async function readCaptureHere(
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new BadCaptureError(`${path}: not a regular file`);
-    const fileSize = st.size;
-    const result: ReadResult = {
-      header: null,
-      trailer: null,
-      warnings: [],
-      frames: 0,
-      batches: 0,
-      records: 0,
-      truncated: false,
-      bytesRead: 0,
-    };
-
-    let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(16, fileSize)));
-    let bufStart = 0; // file offset of buf[0]
-    let lo = 0; // first unconsumed byte in buf
-    let hi = 0; // end of valid bytes in buf
-    let filePos = 0; // next file offset to read
-    const cursor: Cursor = { pos: 0 };
-
-    /** Ensures buf[lo, lo+need) is loaded when the file has it; returns false at EOF. */
-    const ensure = async (need: number): Promise<boolean> => {
-      if (hi - lo >= need) return true;
-      if (bufStart + lo + need > fileSize) {
-        // Read whatever is left so callers can inspect it, but report that it is not enough.
-        need = fileSize - (bufStart + lo);
-        if (hi - lo >= need) return false;
-        await fill(need);
-        return false;
-      }
-      await fill(need);
-      return true;
-    };
-    const fill = async (need: number): Promise<void> => {
-      // Compact, grow if necessary, then read until `need` bytes are available.
-      if (lo > 0) {
-        buf.copy(buf, 0, lo, hi);
-        bufStart += lo;
-        hi -= lo;
-        lo = 0;
-      }
-      if (need > buf.length) {
-        const nb = Buffer.allocUnsafe(Math.max(need, Math.min(buf.length * 2, maxFrame + 16)));
-        buf.copy(nb, 0, 0, hi);
-        buf = nb;
-      }
-      while (hi < need) {
-        const want = Math.min(buf.length - hi, fileSize - filePos);
-        if (want <= 0) break;
-        const { bytesRead } = await fh.read(buf, hi, want, filePos);
-        if (bytesRead === 0) break;
-        hi += bytesRead;
-        filePos += bytesRead;
-      }
-    };
-
-    const truncatedWarning = (where: string): void => {
-      result.truncated = true;
-      result.warnings.push(`${path}: capture is truncated (${where}): trailer missing; reading the ${result.frames} complete frames before it`);
-    };
-
-    let sawTrailer = false;
-    while (true) {
-      const frameOffset = bufStart + lo;
-      if (frameOffset >= fileSize) break;
-      // Length prefix: at most 10 bytes.
-      const haveLen = await ensure(Math.min(10, fileSize - frameOffset));
-      void haveLen;
-      let len: number;
-      cursor.pos = lo;
-      let lenEnd: number;
-      {
-        // Find the terminating byte of the varint within what we have.
-        let p = lo;
-        const lim = Math.min(hi, lo + 10);
-        while (p < lim && buf[p]! & 0x80) p++;
-        if (p >= lim) {
-          if (lim - lo >= 10) throw new BadCaptureError(`${path}: corrupt capture: bad frame length at byte offset ${frameOffset}`);
-          if (result.header === null) checkHeaderPrefix(path, buf.subarray(lo, hi));
-          truncatedWarning(`cut inside the length of the frame at byte offset ${frameOffset}`);
-          break;
-        }
-        len = _readVarint64(buf, cursor, p + 1, path);
-        lenEnd = cursor.pos;
-      }
-      const headLen = lenEnd - lo;
-      const available = fileSize - frameOffset - headLen;
-      if (len > available) {
-        if (result.header === null) {
-          await ensure(Math.min(available + headLen, 64));
-          checkHeaderPrefix(path, buf.subarray(lo, hi));
-        }
-        if (len > maxFrame && result.header === null) throw notCapture(path);
-        truncatedWarning(`the frame at byte offset ${frameOffset} needs ${len} bytes, ${available} remain`);
-        break;
-      }
-      if (len > maxFrame) {
-        throw new BadCaptureError(`${path}: corrupt capture: frame at byte offset ${frameOffset} claims ${len} bytes (limit ${maxFrame})`);
-      }
-      await ensure(headLen + len);
-      const start = lo + headLen;
-      const end = start + len;
-      const ctx = `${path}: frame at byte offset ${frameOffset}`;
-      lo = end;
-      result.frames++;
-      result.bytesRead = bufStart + lo;
-
-      if (result.header === null) {
-        let f: cap.Frame | null = null;
-        try {
-          f = cap.Frame.decode(buf.subarray(start, end));
-        } catch {
-          f = null;
-        }
-        if (!f || !f.header) throw notCapture(path);
-        const h = convertHeader(f.header);
-        if (h.magic !== CAPTURE_MAGIC) throw notCapture(path);
-        if (h.formatVersion > SUPPORTED_FORMAT_VERSION) {
-          throw new BadCaptureError(
-            `${path}: capture format version ${h.formatVersion} is newer than this pymemprof supports (${SUPPORTED_FORMAT_VERSION})`,
-            'CAPTURE_VERSION',
-          );
-        }
-        if (h.formatVersion < 1) throw new BadCaptureError(`${path}: capture has no valid format version (${h.formatVersion})`);
-        result.header = h;
-        visitor.header?.(h);
-        continue;
-      }
-      if (sawTrailer) {
-        result.warnings.push(`${path}: data after the trailer at byte offset ${frameOffset}; ignored`);
-        break;
-      }
-      // Locate a batch (field 5) without protobufjs.
-      const batchRange = findBatch(buf, start, end, ctx);
-      if (batchRange !== null) {
-        const b = decoder.decode(buf, batchRange[0], batchRange[1], ctx);
-        result.batches++;
-        result.records += b.count;
-        const wait = visitor.batch?.(b);
-        if (wait) await wait;
-        continue;
-      }
-      let f: cap.Frame;
-      try {
-        f = cap.Frame.decode(buf.subarray(start, end));
-      } catch (err) {
-        throw new BadCaptureError(`${ctx}: corrupt frame: ${(err as Error).message}`, 'BAD_CAPTURE', { cause: err });
-      }
-      switch (f.body) {
-        case 'header':
-          result.warnings.push(`${ctx}: second header ignored`);
-          break;
-        case 'codeObjects':
-          await visitor.codeObjects?.((f.codeObjects!.code ?? []).map(convertCode));
-          break;
-        case 'stackNodes': {
-          const s = f.stackNodes!;
-          const chunk: StackNodesChunk = { id: s.id ?? [], parent: s.parent ?? [], code: s.code ?? [], offset: s.offset ?? [] };
-          const n = chunk.id.length;
-          if (chunk.parent.length !== n || chunk.code.length !== n || chunk.offset.length !== n) {
-            throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
-          }
-          await visitor.stackNodes?.(chunk);
-          break;
-        }
-        case 'threads':
-          await visitor.threads?.(
-            (f.threads!.thread ?? []).map((t) => ({ id: t.id ?? 0, nativeId: toNumber(t.nativeId), name: t.name ?? '' })),
-          );
-          break;
-        case 'marks':
-          await visitor.marks?.((f.marks!.mark ?? []).map((m) => ({ id: m.id ?? 0, name: m.name ?? '' })));
-          break;
-        case 'trailer': {
-          const t = f.trailer!;
-          const tr: CaptureTrailer = {
-            records: toNumber(t.records),
-            allocations: toNumber(t.allocations),
-            frees: toNumber(t.frees),
-            durationUs: toNumber(t.durationUs),
-            batches: toNumber(t.batches),
-            droppedRecords: toNumber(t.droppedRecords),
-          };
-          result.trailer = tr;
-          sawTrailer = true;
-          if (tr.droppedRecords > 0) result.warnings.push(`${path}: ${tr.droppedRecords} records were dropped while tracing`);
-          await visitor.trailer?.(tr);
-          break;
-        }
-        default:
-          // Unknown frame body (newer minor additions): skip.
-          break;
-      }
-    }
-    if (result.header === null && !result.truncated) {
-      // Empty file.
-      truncatedWarning('empty file');
-    } else if (!sawTrailer && !result.truncated) {
-      result.truncated = true;
-      result.warnings.push(`${path}: capture has no trailer (truncated: trailer missing); the traced program may not have finished`);
-    }
-    return result;
+    const read = async (b: Buffer, at: number, len: number, pos: number): Promise<number> => (await fh.read(b, at, len, pos)).bytesRead;
+    return await readFrames(path, st.size, read, visitor, options, decoder);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * readCaptureHere on a capture held in memory, `name` standing for the file in messages. Same
+ * chunked loop as for a file, so it behaves exactly like one (used by scripts/fuzz-capture.js).
+ */
+export function readCaptureBytes(
+  bytes: Uint8Array,
+  name = '<memory>',
+  visitor: CaptureVisitor = {},
+  options: ReadOptions = {},
+  decoder = new BatchDecoder(options.reuseBatches ? 'reuse' : 'fresh'),
+): Promise<ReadResult> {
+  const read = (b: Buffer, at: number, len: number, pos: number): number => {
+    const n = Math.max(0, Math.min(len, bytes.length - pos));
+    b.set(bytes.subarray(pos, pos + n), at);
+    return n;
+  };
+  return readFrames(name, bytes.length, read, visitor, options, decoder);
+}
+
+/** The frame loop: `read` fills b[at, at+len) from byte `pos` of the capture and returns the count read. */
+async function readFrames(
+  path: string,
+  fileSize: number,
+  read: (b: Buffer, at: number, len: number, pos: number) => Promise<number> | number,
+  visitor: CaptureVisitor,
+  options: ReadOptions,
+  decoder: BatchDecoder,
+): Promise<ReadResult> {
+  visitor = withSampleWeights(visitor); // sampled captures: weighted sizes for every reader
+  const chunkSize = Math.max(16, options.chunkSize ?? DEFAULT_CHUNK);
+  const maxFrame = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  const result: ReadResult = {
+    header: null,
+    trailer: null,
+    warnings: [],
+    frames: 0,
+    batches: 0,
+    records: 0,
+    truncated: false,
+    bytesRead: 0,
+  };
+
+  let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(16, fileSize)));
+  let bufStart = 0; // file offset of buf[0]
+  let lo = 0; // first unconsumed byte in buf
+  let hi = 0; // end of valid bytes in buf
+  let filePos = 0; // next file offset to read
+  const cursor: Cursor = { pos: 0 };
+
+  /** Ensures buf[lo, lo+need) is loaded when the file has it; returns false at EOF. */
+  const ensure = async (need: number): Promise<boolean> => {
+    if (hi - lo >= need) return true;
+    if (bufStart + lo + need > fileSize) {
+      // Read whatever is left so callers can inspect it, but report that it is not enough.
+      need = fileSize - (bufStart + lo);
+      if (hi - lo >= need) return false;
+      await fill(need);
+      return false;
+    }
+    await fill(need);
+    return true;
+  };
+  const fill = async (need: number): Promise<void> => {
+    // Compact, grow if necessary, then read until `need` bytes are available.
+    if (lo > 0) {
+      buf.copy(buf, 0, lo, hi);
+      bufStart += lo;
+      hi -= lo;
+      lo = 0;
+    }
+    if (need > buf.length) {
+      const nb = Buffer.allocUnsafe(Math.max(need, Math.min(buf.length * 2, maxFrame + 16)));
+      buf.copy(nb, 0, 0, hi);
+      buf = nb;
+    }
+    while (hi < need) {
+      const want = Math.min(buf.length - hi, fileSize - filePos);
+      if (want <= 0) break;
+      const bytesRead = await read(buf, hi, want, filePos);
+      if (bytesRead === 0) break;
+      hi += bytesRead;
+      filePos += bytesRead;
+    }
+  };
+
+  const truncatedWarning = (where: string): void => {
+    result.truncated = true;
+    result.warnings.push(`${path}: capture is truncated (${where}): trailer missing; reading the ${result.frames} complete frames before it`);
+  };
+
+  let sawTrailer = false;
+  let nodesDefined = 0;
+  while (true) {
+    const frameOffset = bufStart + lo;
+    if (frameOffset >= fileSize) break;
+    // Length prefix: at most 10 bytes.
+    // No await when the bytes are there: a file of many tiny frames costs no promise per frame.
+    if (hi - lo < 10) await ensure(Math.min(10, fileSize - frameOffset));
+    let len: number;
+    cursor.pos = lo;
+    let lenEnd: number;
+    {
+      // Find the terminating byte of the varint within what we have.
+      let p = lo;
+      const lim = Math.min(hi, lo + 10);
+      while (p < lim && buf[p]! & 0x80) p++;
+      if (p >= lim) {
+        if (lim - lo >= 10) throw new BadCaptureError(`${path}: corrupt capture: bad frame length at byte offset ${frameOffset}`);
+        if (result.header === null) checkHeaderPrefix(path, buf.subarray(lo, hi));
+        truncatedWarning(`cut inside the length of the frame at byte offset ${frameOffset}`);
+        break;
+      }
+      len = _readVarint64(buf, cursor, p + 1, path);
+      lenEnd = cursor.pos;
+    }
+    const headLen = lenEnd - lo;
+    const available = fileSize - frameOffset - headLen;
+    if (len > available) {
+      if (result.header === null) {
+        await ensure(Math.min(available + headLen, 64));
+        checkHeaderPrefix(path, buf.subarray(lo, hi));
+      }
+      if (len > maxFrame && result.header === null) throw notCapture(path);
+      truncatedWarning(`the frame at byte offset ${frameOffset} needs ${len} bytes, ${available} remain`);
+      break;
+    }
+    if (len > maxFrame) {
+      throw new BadCaptureError(`${path}: corrupt capture: frame at byte offset ${frameOffset} claims ${len} bytes (limit ${maxFrame})`);
+    }
+    if (hi - lo < headLen + len) await ensure(headLen + len);
+    const start = lo + headLen;
+    const end = start + len;
+    const ctx = `${path}: frame at byte offset ${frameOffset}`;
+    lo = end;
+    result.frames++;
+    result.bytesRead = bufStart + lo;
+
+    if (result.header === null) {
+      let f: cap.Frame | null = null;
+      try {
+        f = checkFrame(buf, start, end) === null ? cap.Frame.decode(buf.subarray(start, end)) : null;
+      } catch {
+        f = null;
+      }
+      if (!f || !f.header) throw notCapture(path);
+      const h = convertHeader(f.header);
+      if (h.magic !== CAPTURE_MAGIC) throw notCapture(path);
+      if (h.formatVersion > SUPPORTED_FORMAT_VERSION) {
+        throw new BadCaptureError(
+          `${path}: capture format version ${h.formatVersion} is newer than this pymemprof supports (${SUPPORTED_FORMAT_VERSION})`,
+          'CAPTURE_VERSION',
+        );
+      }
+      if (h.formatVersion < 1) throw new BadCaptureError(`${path}: capture has no valid format version (${h.formatVersion})`);
+      result.header = h;
+      visitor.header?.(h);
+      continue;
+    }
+    if (sawTrailer) {
+      result.warnings.push(`${path}: data after the trailer at byte offset ${frameOffset}; ignored`);
+      break;
+    }
+    if (len === 0) continue; // an empty Frame: no body to visit
+    // Locate a batch (field 5) without protobufjs.
+    const batchRange = findBatchField(buf, start, end);
+    if (batchRange !== null) {
+      const b = decoder.decode(buf, batchRange[0], batchRange[1], ctx);
+      result.batches++;
+      result.records += b.count;
+      const wait = visitor.batch?.(b);
+      if (wait) await wait;
+      continue;
+    }
+    // protobufjs misreads some corrupt frames instead of failing (see wire-check.ts).
+    const problem = checkFrame(buf, start, end);
+    if (problem !== null) throw new BadCaptureError(`${ctx}: corrupt frame: ${problem}`);
+    let f: cap.Frame;
+    try {
+      f = cap.Frame.decode(buf.subarray(start, end));
+    } catch (err) {
+      throw new BadCaptureError(`${ctx}: corrupt frame: ${(err as Error).message}`, 'BAD_CAPTURE', { cause: err });
+    }
+    switch (f.body) {
+      case 'header':
+        result.warnings.push(`${ctx}: second header ignored`);
+        break;
+      case 'codeObjects':
+        await visitor.codeObjects?.((f.codeObjects!.code ?? []).map(convertCode));
+        break;
+      case 'stackNodes': {
+        const s = f.stackNodes!;
+        const chunk: StackNodesChunk = { id: s.id ?? [], parent: s.parent ?? [], code: s.code ?? [], offset: s.offset ?? [] };
+        const n = chunk.id.length;
+        if (chunk.parent.length !== n || chunk.code.length !== n || chunk.offset.length !== n) {
+          throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
+        }
+        // CaptureTables' bound, checked here too so that the message names the file and offset.
+        nodesDefined += n;
+        for (let i = 0; i < n; i++) {
+          if (chunk.id[i]! > maxStackNodeId(nodesDefined)) {
+            throw new BadCaptureError(`${ctx}: corrupt stack node table: node id ${chunk.id[i]} out of range (${nodesDefined} nodes defined)`);
+          }
+        }
+        await visitor.stackNodes?.(chunk);
+        break;
+      }
+      case 'threads':
+        await visitor.threads?.(
+          (f.threads!.thread ?? []).map((t) => ({ id: t.id ?? 0, nativeId: toNumber(t.nativeId), name: t.name ?? '' })),
+        );
+        break;
+      case 'marks':
+        await visitor.marks?.((f.marks!.mark ?? []).map((m) => ({ id: m.id ?? 0, name: m.name ?? '' })));
+        break;
+      case 'trailer': {
+        const t = f.trailer!;
+        const tr: CaptureTrailer = {
+          records: toNumber(t.records),
+          allocations: toNumber(t.allocations),
+          frees: toNumber(t.frees),
+          durationUs: toNumber(t.durationUs),
+          batches: toNumber(t.batches),
+          droppedRecords: toNumber(t.droppedRecords),
+        };
+        result.trailer = tr;
+        sawTrailer = true;
+        if (tr.droppedRecords > 0) result.warnings.push(`${path}: ${tr.droppedRecords} records were dropped while tracing`);
+        await visitor.trailer?.(tr);
+        break;
+      }
+      default:
+        // Unknown frame body (newer minor additions): skip.
+        break;
+    }
+  }
+  if (result.header === null && !result.truncated) {
+    // Empty file.
+    truncatedWarning('empty file');
+  } else if (!sawTrailer && !result.truncated) {
+    result.truncated = true;
+    result.warnings.push(`${path}: capture has no trailer (truncated: trailer missing); the traced program may not have finished`);
+  }
+  return result;
 }
 
 /** Messages from the worker (read-worker.ts), in file order. */
@@ -433,7 +517,13 @@ export function batchBuffers(s: BatchArrays): ArrayBuffer[] {
 function readCaptureOnWorker(file: string, path: string, visitor: CaptureVisitor, options: ReadOptions): Promise<ReadResult> {
   return new Promise<ReadResult>((resolve, reject) => {
     const worker = new Worker(file, {
-      workerData: { pymemprofRead: true, path, chunkSize: options.chunkSize, maxFrameBytes: options.maxFrameBytes },
+      workerData: {
+        pymemprofRead: true,
+        path,
+        chunkSize: options.chunkSize,
+        maxFrameBytes: options.maxFrameBytes,
+        stageModule: options.stage?.module,
+      },
     });
     /** The worker's shared slots, by id. */
     const slots: BatchArrays[] = [];
@@ -537,35 +627,6 @@ function checkHeaderPrefix(path: string, bytes: Uint8Array): void {
   }
 }
 
-/** Returns the [start, end) of the RecordBatch payload when the Frame holds field 5, else null. */
-function findBatch(buf: Uint8Array, start: number, end: number, ctx: string): [number, number] | null {
-  // Fast path: the writer emits exactly one field.
-  const c: Cursor = { pos: start };
-  let found: [number, number] | null = null;
-  let other = false;
-  while (c.pos < end) {
-    const tag = _readVarint64(buf, c, end, ctx);
-    const field = Math.floor(tag / 8);
-    const wire = tag % 8;
-    if (wire === 2) {
-      const len = _readVarint64(buf, c, end, ctx);
-      if (len > end - c.pos) throw new BadCaptureError(`${ctx}: corrupt frame: field ${field} runs past the end`);
-      if (field === 5) {
-        found = [c.pos, c.pos + len];
-        other = false;
-      } else if (field >= 1 && field <= 7) {
-        other = true; // a later oneof member wins
-        found = null;
-      }
-      c.pos += len;
-    } else {
-      // Not a Frame we can split by hand; let protobufjs judge it.
-      return null;
-    }
-  }
-  return other ? null : found;
-}
-
 function convertHeader(h: cap.IHeader): CaptureHeader {
   const g = h.geometry ?? {};
   return {
@@ -597,6 +658,11 @@ function convertCode(c: cap.ICodeObject): CodeObjectInfo {
     lineStarts: c.lineStarts ?? [],
     lines: c.lines ?? [],
   };
+}
+
+/** Ids are dense in practice; ids far beyond the number of nodes defined are refused (bounded memory). */
+export function maxStackNodeId(nodesDefined: number): number {
+  return nodesDefined * 4 + 65536;
 }
 
 /** Resolved innermost frame of a stack node. */
@@ -636,8 +702,7 @@ export class CaptureTables {
     for (let i = 0; i < n; i++) {
       const id = chunk.id[i]!;
       if (id === 0) continue; // the root is implicit
-      // Ids are dense in practice; refuse ids far beyond the number of nodes seen (bounded memory).
-      if (id > this.nodeCount * 4 + 65536) {
+      if (id > maxStackNodeId(this.nodeCount)) {
         throw new BadCaptureError(`capture: stack node id ${id} out of range (${this.nodeCount} nodes defined)`);
       }
       this.ensureNode(id);

@@ -4,23 +4,34 @@
  */
 import { pymemprof } from './generated/capture';
 import { DecodedBatch, kindHasSize, kindHasStack } from './batch-decoder';
-import { BadCaptureError } from '../errors';
+import { BadCaptureError, oneLine } from '../errors';
 import { toNumber } from './long';
 
-/** Decodes a RecordBatch message (not a Frame) into the same shape as decodeRecordBatch. */
-export function referenceDecodeRecordBatch(bytes: Uint8Array): DecodedBatch {
-  const m = pymemprof.capture.RecordBatch.decode(bytes);
-  return fromMessage(m);
+/**
+ * Decodes a RecordBatch message (not a Frame) into the same shape as decodeRecordBatch. `context`
+ * names the file and offset in error messages.
+ */
+export function referenceDecodeRecordBatch(bytes: Uint8Array, context = 'record batch'): DecodedBatch {
+  return fromMessage(decode(() => pymemprof.capture.RecordBatch.decode(bytes), context), context);
 }
 
 /** Decodes a Frame holding a batch into the same shape as decodeRecordBatch. */
-export function referenceDecodeBatchFrame(frameBytes: Uint8Array): DecodedBatch {
-  const f = pymemprof.capture.Frame.decode(frameBytes);
-  if (!f.batch) throw new BadCaptureError('reference decoder: frame holds no batch');
-  return fromMessage(f.batch);
+export function referenceDecodeBatchFrame(frameBytes: Uint8Array, context = 'frame'): DecodedBatch {
+  const f = decode(() => pymemprof.capture.Frame.decode(frameBytes), context);
+  if (!f.batch) throw new BadCaptureError(`${context}: reference decoder: frame holds no batch`);
+  return fromMessage(f.batch, context);
 }
 
-function fromMessage(m: pymemprof.capture.IRecordBatch): DecodedBatch {
+/** protobufjs throws RangeError / Error on malformed input: as BadCaptureError. */
+function decode<T>(fn: () => T, context: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new BadCaptureError(`${context}: corrupt record batch: ${oneLine((err as Error).message)}`, 'BAD_CAPTURE', { cause: err });
+  }
+}
+
+function fromMessage(m: pymemprof.capture.IRecordBatch, context: string): DecodedBatch {
   const kinds = m.kind ?? [];
   const count = kinds.length;
   const addr = m.addressDelta ?? [];
@@ -29,7 +40,7 @@ function fromMessage(m: pymemprof.capture.IRecordBatch): DecodedBatch {
   const threads = m.thread ?? [];
   const times = m.timeDeltaUs ?? [];
   if (addr.length !== count || threads.length !== count || times.length !== count) {
-    throw new BadCaptureError('reference decoder: column lengths differ');
+    throw new BadCaptureError(`${context}: reference decoder: column lengths differ`);
   }
   const base = toNumber(m.baseTimeUs ?? 0);
   const out: DecodedBatch = {
@@ -57,6 +68,6 @@ function fromMessage(m: pymemprof.capture.IRecordBatch): DecodedBatch {
     if (kindHasSize(k)) out.size[i] = toNumber(sizes[si++]!);
     if (kindHasStack(k)) out.stack[i] = stacks[ti++]!;
   }
-  if (si !== sizes.length || ti !== stacks.length) throw new BadCaptureError('reference decoder: sparse column lengths differ');
+  if (si !== sizes.length || ti !== stacks.length) throw new BadCaptureError(`${context}: reference decoder: sparse column lengths differ`);
   return out;
 }

@@ -17,6 +17,8 @@ Options (before the program; everything after it goes to the program):
   --python PATH       interpreter or virtualenv python (default: $PYMEMPROF_PYTHON, else python3)
   -q, --quiet         do not print the summary after the run
   --flamegraph        also write the HTML flamegraph report (capture name with .html)
+  --sample-bytes N    sample allocations: one per N bytes allocated on average (Poisson; sizes
+                      weighted so totals stay unbiased; far lower overhead; no arena model)
   -h, --help          show this help
 
 The exit status is the program's (128+N when it was killed by signal N).
@@ -39,6 +41,7 @@ async function runCommand(argv: string[]): Promise<number> {
       args: a.args,
       python: a.python,
       output: a.output,
+      sampleBytes: a.sampleBytes,
       noStats: a.quiet,
       log: (line) => process.stderr.write(line + '\n'),
     });

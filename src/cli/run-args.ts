@@ -8,6 +8,8 @@ import { PymemprofError } from '../errors';
 export interface RunArgs {
   output?: string;
   python?: string;
+  /** --sample-bytes N: Poisson sampling, one sample per N bytes allocated on average. */
+  sampleBytes?: number;
   quiet: boolean;
   /** Also write the HTML flamegraph report next to the capture. */
   flamegraph: boolean;
@@ -33,7 +35,14 @@ export function parseRunArgs(argv: string[]): RunArgs {
     const a = argv[i]!;
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (VALUE_OPTIONS[name]) {
+    if (name === '--sample-bytes') {
+      const v = eq > 0 ? a.slice(eq + 1) : value(name);
+      const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+      if (!Number.isSafeInteger(n) || n < 1) {
+        throw new PymemprofError(`run: --sample-bytes needs a whole number of bytes >= 1, not ${JSON.stringify(v)}`, 'BAD_ARGUMENT', 2);
+      }
+      out.sampleBytes = n;
+    } else if (VALUE_OPTIONS[name]) {
       out[VALUE_OPTIONS[name]] = eq > 0 ? a.slice(eq + 1) : value(name);
     } else if (FLAG_OPTIONS[a]) {
       out[FLAG_OPTIONS[a]] = true;

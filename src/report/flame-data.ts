@@ -14,6 +14,8 @@ export interface FlameData {
   meta: {
     command: string;
     python: string;
+    /** 0: every allocation; N: a sampled capture (bytes are estimates, counts are samples). */
+    sample_bytes: number;
     duration_ms: number;
     peak_bytes: number;
     peak_time_ms: number;
@@ -176,6 +178,7 @@ export function buildFlameData(
     meta: {
       command: hdr.argv.join(' '),
       python: hdr.pythonVersion,
+      sample_bytes: hdr.sampleBytes,
       duration_ms: a.durationUs / 1000,
       peak_bytes: f.peakBytes,
       peak_time_ms: f.peakTimeUs / 1000,

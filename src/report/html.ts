@@ -78,6 +78,7 @@ const BODY = `
 <header>
   <h1><span class="brand">pymemprof</span><span id="cmd"></span></h1>
   <dl id="facts"></dl>
+  <div id="sampled" class="warn" hidden></div>
   <div id="warn" class="warn" hidden></div>
 </header>
 <section id="chart-wrap" aria-label="Memory over time"><canvas id="chart"></canvas></section>

@@ -75,6 +75,7 @@ export function pageMain(data: any): void {
     ['Allocated in total', `${fmtBytes(meta.total_bytes)} in ${fmtCount(meta.allocations)} allocations`],
     ['Live at the end', fmtBytes(meta.end_bytes)],
   ];
+  if (meta.sample_bytes > 0) facts.unshift(['Sampled', `one sample per ${fmtBytes(meta.sample_bytes)} allocated on average: bytes are estimates, counts are samples`]);
   const dl = $('facts');
   for (const [k, v] of facts) {
     const dt = doc.createElement('dt');
@@ -82,6 +83,11 @@ export function pageMain(data: any): void {
     const dd = doc.createElement('dd');
     dd.textContent = v;
     dl.append(dt, dd);
+  }
+  if (meta.sample_bytes > 0) {
+    const s = $('sampled');
+    s.hidden = false;
+    s.textContent = `Sampled capture: one allocation sampled per ${fmtBytes(meta.sample_bytes)} allocated on average (Poisson). Bytes are unbiased estimates; counts are numbers of samples.`;
   }
   if (meta.truncated || meta.warnings.length) {
     const w = $('warn');

@@ -5,8 +5,8 @@
  */
 import { DOMAINS } from '../analysis/report-reducer';
 import { frameLabel, nodeValues, ReportAnalysis, ReportView, rowValues } from '../analysis/report-analysis';
-import type { StatsJson } from '../analysis/compute-stats';
-import { formatBytes, formatDuration, sanitize } from './text';
+import { roundSampledStats, StatsJson } from '../analysis/compute-stats';
+import { formatBytes, formatDuration, samplingNote, sanitize } from './text';
 
 export interface TermOptions {
   width: number;
@@ -37,6 +37,8 @@ export interface SummaryJson {
   view: ReportView;
   python_version: string;
   argv: string[];
+  /** 0: every allocation; N: sampled capture (bytes are estimates, counts are samples). */
+  sample_bytes: number;
   peak_bytes: number;
   peak_time_ms: number;
   /** Bytes in this view (the root's total). */
@@ -101,6 +103,7 @@ export function summaryData(a: ReportAnalysis, view: ReportView, limit: number):
     view,
     python_version: a.header.pythonVersion,
     argv: a.header.argv,
+    sample_bytes: a.header.sampleBytes,
     peak_bytes: a.figures.peakBytes,
     peak_time_ms: a.figures.peakTimeUs / 1000,
     view_bytes: vb,
@@ -118,6 +121,7 @@ const VIEW_TITLES: Record<ReportView, string> = {
 
 export function formatSummary(s: SummaryJson, o: TermOptions): string {
   const lines: string[] = [];
+  if (s.sample_bytes > 0) lines.push(style(o.color, '1;35', samplingNote(s.sample_bytes)));
   const when = s.view === 'peak' ? ` (peak at ${formatDuration(s.peak_time_ms)})` : '';
   lines.push(style(o.color, '1', `${formatBytes(s.view_bytes)} ${VIEW_TITLES[s.view]}${when}, ${count(s.view_count)} ${s.view === 'peak' || s.view === 'leaks' ? 'blocks' : 'allocations'}`));
   if (s.locations.length === 0) {
@@ -150,6 +154,7 @@ export interface TreeJson {
 
 export interface TreeReport {
   view: ReportView;
+  sample_bytes: number;
   total_bytes: number;
   root: TreeJson;
   /** Leaf stacks shown out of the ones with memory in this view. */
@@ -190,11 +195,12 @@ export function treeData(a: ReportAnalysis, view: ReportView, limit: number): Tr
     x.children.forEach(sortRec);
   };
   sortRec(root);
-  return { view, total_bytes: v.totalBytes[0]!, root, shown: Math.min(limit, leaves.length), stacks: leaves.length };
+  return { view, sample_bytes: a.header.sampleBytes, total_bytes: v.totalBytes[0]!, root, shown: Math.min(limit, leaves.length), stacks: leaves.length };
 }
 
 export function formatTree(r: TreeReport, o: TermOptions): string {
   const lines: string[] = [];
+  if (r.sample_bytes > 0) lines.push(style(o.color, '1;35', samplingNote(r.sample_bytes)));
   lines.push(style(o.color, '1', `${formatBytes(r.total_bytes)} ${VIEW_TITLES[r.view]}; the ${r.shown} largest of ${count(r.stacks)} allocating stacks:`));
   const walk = (x: TreeJson, prefix: string, last: boolean, top: boolean): void => {
     const branch = top ? '' : last ? '└─ ' : '├─ ';
@@ -252,10 +258,11 @@ export function statsJsonFromReport(a: ReportAnalysis, top = 20): StatsJson {
         x.line - y.line ||
         (x.function < y.function ? -1 : x.function > y.function ? 1 : 0),
     );
-  return {
+  return roundSampledStats({
     format_version: a.header.formatVersion,
     python_version: a.header.pythonVersion,
     argv: a.header.argv,
+    sample_bytes: a.header.sampleBytes,
     duration_ms: a.durationUs / 1000,
     allocations: f.allocations,
     frees: f.frees,
@@ -265,7 +272,7 @@ export function statsJsonFromReport(a: ReportAnalysis, top = 20): StatsJson {
     end_bytes: f.endBytes,
     threads: a.threads,
     top_peak_locations: peak.slice(0, top),
-  };
+  });
 }
 
 export function formatStatsExtended(x: StatsExtended, o: TermOptions): string {

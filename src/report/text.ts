@@ -70,10 +70,16 @@ function locationTable(stats: StatsJson, limit: number, indent: string): string[
   });
 }
 
+/** The line every text report of a sampled capture carries. */
+export function samplingNote(sampleBytes: number): string {
+  return `Sampled:          one sample per ${formatBytes(sampleBytes)} allocated on average (Poisson); bytes are estimates, counts are samples`;
+}
+
 /** Short summary printed after `pymemprof run`. */
 export function formatRunSummary(stats: StatsJson, capturePath: string): string {
   const lines: string[] = [];
   lines.push(`pymemprof: traced for ${formatDuration(stats.duration_ms)}`);
+  if (stats.sample_bytes > 0) lines.push(`  ${samplingNote(stats.sample_bytes)}`);
   lines.push(`  allocations:     ${formatCount(stats.allocations)} (${formatBytes(stats.total_allocated_bytes)} allocated in total)`);
   lines.push(`  peak heap:       ${formatBytes(stats.peak_bytes)} at ${formatDuration(stats.peak_time_ms)}`);
   lines.push(`  at exit:         ${formatBytes(stats.end_bytes)} still allocated`);
@@ -89,8 +95,9 @@ export function formatStats(stats: StatsJson): string {
   const lines: string[] = [];
   lines.push(`Python ${sanitize(stats.python_version)}, capture format ${stats.format_version}`);
   lines.push(`Command:          ${stats.argv.map((a) => quoteArg(sanitize(a))).join(' ')}`);
+  if (stats.sample_bytes > 0) lines.push(samplingNote(stats.sample_bytes));
   lines.push(`Duration:         ${formatDuration(stats.duration_ms)}`);
-  lines.push(`Allocations:      ${formatCount(stats.allocations)}`);
+  lines.push(`Allocations:      ${formatCount(stats.allocations)}${stats.sample_bytes > 0 ? ' samples' : ''}`);
   lines.push(`Frees:            ${formatCount(stats.frees)}`);
   lines.push(`Total allocated:  ${formatBytes(stats.total_allocated_bytes)} (${formatCount(stats.total_allocated_bytes)} bytes)`);
   lines.push(`Peak heap:        ${formatBytes(stats.peak_bytes)} (${formatCount(stats.peak_bytes)} bytes) at ${formatDuration(stats.peak_time_ms)}`);

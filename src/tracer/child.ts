@@ -13,6 +13,8 @@ export interface ChildOptions {
   argv: string[];
   /** Capture path; "{pid}" is replaced by this process's pid, which is the traced program's. */
   capture: string;
+  /** Poisson sampling interval in bytes; 0 or absent: every allocation. */
+  sampleBytes?: number;
   /** Where to report the capture path and any failure to start, as JSON. */
   statusFile: string;
 }
@@ -23,15 +25,32 @@ export interface ChildStatus {
   code?: string;
 }
 
+/**
+ * Node installs its own handlers for SIGINT and SIGTERM (restore the terminal, then re-raise) and
+ * SIGUSR1 (start the inspector). CPython installs its SIGINT handler (KeyboardInterrupt) only when
+ * SIGINT is at SIG_DFL, so with Node's handler in place Ctrl+C would kill the program without a
+ * KeyboardInterrupt, and SIGUSR1 would start a debugger instead of ending the program. Adding and
+ * removing a listener leaves each at SIG_DFL (libuv restores the default when its last watcher of
+ * a signal goes), as the plain interpreter finds them.
+ */
+function defaultSignalDispositions(): void {
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGUSR1'] as const) {
+    const noop = () => {};
+    process.on(s, noop);
+    process.off(s, noop);
+  }
+}
+
 function main(): void {
   const options = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as ChildOptions;
+  defaultSignalDispositions();
   const capture = options.capture.replace('{pid}', String(process.pid));
   const report = (s: ChildStatus) => fs.writeFileSync(options.statusFile, JSON.stringify(s));
   report({ capture });
   let status: number;
   try {
     const native = loadNative(options.addonDir);
-    status = native.run({ libpython: options.libpython, executable: options.executable, argv: options.argv, capture });
+    status = native.run({ libpython: options.libpython, executable: options.executable, argv: options.argv, capture, sampleBytes: options.sampleBytes ?? 0 });
   } catch (e) {
     const err = e as Error & { code?: string };
     report({ capture, error: err.message, code: err.code ?? 'TRACER_START' });

@@ -116,12 +116,33 @@ export function queryPython(python: string = defaultPython()): PythonInfo {
   return info;
 }
 
+/** Major.minor.micro of an interpreter that cannot run the query (Python 2 has no -I), or null. */
+function plainVersion(python: string): string | null {
+  try {
+    const out = execFileSync(python, ['-c', 'import sys; print("%d.%d.%d" % tuple(sys.version_info[:3]))'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+    }).trim();
+    return /^\d+\.\d+\.\d+$/.test(out) ? out : null;
+  } catch {
+    return null;
+  }
+}
+
 function askPython(python: string): PythonInfo {
+  const resolved = resolveCommand(python);
+  if (resolved && fs.statSync(resolved, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new PythonNotFoundError(`--python ${python}: is a directory; pass the interpreter itself, e.g. --python ${path.join(python, 'bin', 'python3')}`);
+  }
   let out: string;
   try {
     out = execFileSync(python, ['-I', '-c', QUERY], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string; status?: number | null; signal?: string | null };
+    const v = err.code === undefined && err.status ? plainVersion(python) : null;
+    const old = v && !(v.startsWith('3.') && SUPPORTED_MINORS.includes(Number(v.split('.')[1]))) ? v : null;
+    if (old) throw new PythonNotFoundError(`--python ${python}: Python ${old} is not supported; use CPython 3.9 to 3.13`);
     const lastLine = String(err.stderr ?? '').trim().split('\n').pop() ?? '';
     const why =
       err.code === 'ENOENT' ? 'not found'

@@ -34,6 +34,11 @@ export interface RunOptions {
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   /** Skip computing stats after the run. */
   noStats?: boolean;
+  /**
+   * Record a Poisson sample of the allocations, one per this many bytes on average (each weighted
+   * so totals stay unbiased; no per-call work), instead of every allocation.
+   */
+  sampleBytes?: number;
 }
 
 export interface ProgramEnding {
@@ -82,13 +87,14 @@ function targetArgv(o: RunOptions): { argv: string[]; label: string } {
 
 function checkOutputWritable(file: string): void {
   const dir = path.dirname(file);
-  if (!fs.existsSync(dir)) throw new PymemprofError(`-o ${file}: directory ${dir} does not exist`, 'BAD_OUTPUT', 2);
+  if (!fs.existsSync(dir)) throw new PymemprofError(`-o ${file}: directory ${dir} does not exist; create it or choose another -o`, 'BAD_OUTPUT', 2);
   try {
     fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new PymemprofError(`-o ${file}: directory ${dir} is not writable`, 'BAD_OUTPUT', 2);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'EROFS' ? 'is on a read-only file system' : 'is not writable';
+    throw new PymemprofError(`-o ${file}: directory ${dir} ${why}; choose another -o`, 'BAD_OUTPUT', 2);
   }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new PymemprofError(`-o ${file}: is a directory`, 'BAD_OUTPUT', 2);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new PymemprofError(`-o ${file}: is a directory; give a file name`, 'BAD_OUTPUT', 2);
 }
 
 /** The compiled child entry, also when this module runs from src/ (tests importing TypeScript). */
@@ -117,6 +123,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     executable: python.executable,
     argv,
     capture: output,
+    sampleBytes: options.sampleBytes,
     statusFile,
   };
   const optionsFile = path.join(tmp, 'options.json');

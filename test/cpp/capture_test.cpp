@@ -20,6 +20,12 @@
 #include <thread>
 #include <vector>
 
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "../../native/capture/clock.h"
 #include "../../native/capture/record.h"
 #include "../../native/capture/ring.h"
@@ -999,6 +1005,113 @@ TEST(CaptureWriter, FailingSinkStopsAndWarns) {
   w.finish();
   EXPECT_TRUE(w.failed());
   EXPECT_EQ(warnings.size(), 1u);
+}
+
+// The header is written by set_header() itself, before any writer round: a program that dies in the
+// first milliseconds still leaves a capture with a header.
+TEST(CaptureWriter, HeaderIsWrittenAtOnce) {
+  TestWriter t;
+  t.writer->start();
+  t.writer->set_header(test_header());
+  std::string now = t.sink->data();  // no wait for the writer thread
+  auto frames = split_frames(now);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].kind, kHeaderFrame);
+  t.writer->finish();
+  Capture c = decode_capture(t.sink->data());
+  EXPECT_TRUE(c.has_trailer);
+}
+
+// FileSink on /dev/full: the write fails with ENOSPC and the error names the path and the reason.
+TEST(FileSink, DevFullFailsWithNoSpace) {
+  FileSink sink("/dev/full");
+  EXPECT_FALSE(sink.write(std::string(100, 'x')));
+  EXPECT_EQ(sink.error(), "/dev/full: no space left on device");
+  EXPECT_FALSE(sink.write("y")) << "every write after a failure fails";
+}
+
+// A file size limit (RLIMIT_FSIZE, in a forked child: the limit is per process) cuts a write short:
+// the partial frame is removed again so the file ends on the last complete write.
+TEST(FileSink, ShortWriteIsCutBackToTheLastCompleteFrame) {
+  char path[] = "/tmp/pymemprof-sink-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{1000, 1000};
+    setrlimit(RLIMIT_FSIZE, &lim);
+    int code = 0;
+    {
+      FileSink sink(path);
+      for (int i = 0; i < 3; ++i)
+        if (!sink.write(std::string(300, char('a' + i)))) code = 10 + i;  // 900 bytes
+      if (sink.write(std::string(300, 'd'))) code = 20;                    // 1200 > 1000: fails
+      if (sink.error() != std::string(path) + ": file too large") code = 21;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10-12: a write under the limit failed, 20: the write over it succeeded, 21: message";
+  struct stat st;
+  ASSERT_EQ(stat(path, &st), 0);
+  EXPECT_EQ(st.st_size, 900) << "the partial fourth write (100 bytes) is cut off";
+  unlink(path);
+}
+
+// When a write fails: one warning naming the reason and the time, on_failure called once, no
+// frame after the failure, producers never blocked (pushes after the failure are drained and
+// discarded, so a full ring cannot stall the program), and the stream before it decodes.
+TEST(CaptureWriter, WriteFailureStopsRecordingAndKeepsProducersRunning) {
+  struct LimitedSink : Sink {
+    std::string data;
+    size_t limit;
+    bool failed = false;
+    explicit LimitedSink(size_t l) : limit(l) {}
+    bool write(const std::string& b) override {
+      if (failed || data.size() + b.size() > limit) return !(failed = true);
+      data += b;
+      return true;
+    }
+    std::string error() const override { return "cap.bin: no space left on device"; }
+  };
+  auto owned = std::make_unique<LimitedSink>(64 * 1024);
+  LimitedSink* sink = owned.get();
+  std::vector<std::string> warnings;
+  std::atomic<int> stopped{0};
+  WriterOptions o;
+  o.warn = [&](const std::string& s) { warnings.push_back(s); };
+  o.on_failure = [&] { stopped.fetch_add(1); };
+  CaptureWriter w(std::move(owned), o);
+  w.set_header(test_header());
+  w.start();
+  RecordRing* ring = w.register_thread(1);
+  ASSERT_NE(ring, nullptr);
+  // Far more than the sink takes and several rings' worth: a stall would hang here.
+  constexpr uint64_t kRecords = 8 * RecordRing::kCapacity;
+  auto t0 = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < kRecords; ++i) w.push(ring, make_record(RecordKind::kAllocObj, 0x1000 + 16 * i, 32, 0, 0), true);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(secs, 20.0);
+  w.release_thread(ring);
+  w.finish();
+  EXPECT_TRUE(w.failed());
+  EXPECT_GT(w.failed_at_us(), 0u);
+  EXPECT_EQ(stopped.load(), 1);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("cap.bin: no space left on device; recording stopped at "), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find(" s, the capture holds everything before"), std::string::npos) << warnings[0];
+  EXPECT_EQ(ring->fill(), 0u) << "the ring was drained after the failure";
+  // What was written is whole frames: header first, no trailer.
+  auto frames = split_frames(sink->data);
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.front().kind, kHeaderFrame);
+  EXPECT_NE(frames.back().kind, kTrailerFrame);
+  EXPECT_LE(sink->data.size(), 64u * 1024);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 /**
- * How programs end and what they see: exit statuses, uncaught exceptions, os._exit, input() from
- * stdin, sys.argv / sys.executable / sys.path[0] as under the plain interpreter, -m and -c modes;
- * through the CLI and through the Node API (run() from dist/, as the child process runs from there).
+ * How programs end and what they see: exit statuses, uncaught exceptions, os._exit (each with a
+ * complete capture: trailer present, no warnings), input() from stdin, sys.argv / sys.executable /
+ * sys.path[0] as under the plain interpreter, -m and -c modes; through the CLI and through the Node
+ * API (run() from dist/, as the child process runs from there).
+ * Crashes and signals (abort, segfault, SIGKILL, Ctrl+C) are in signals.test.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -53,10 +55,33 @@ describeEachPython('endings and environment', (py) => {
     const a = await analyzeStats(capture);
     expect(a.stats.python_version).toBe(py.version);
     expect(a.stats.allocations).toBeGreaterThan(0);
-    // No trailer after os._exit (atexit never ran) is fine, but then the reader says so.
-    if (!a.read.trailer) expect(a.warnings.join('\n')).toMatch(/trailer/i);
+    // atexit never runs after os._exit, but the tracer's wrapper of os._exit completes the capture.
+    expect(a.read.trailer).not.toBeNull();
+    expect(a.warnings).toEqual([]);
     const api = await run({ script: fixture('os_exit.py'), python: py.path, output: out('osexit-api.bin'), stdio: 'pipe' });
     expect(api.ending).toMatchObject({ kind: 'exit', code: 7, status: 7 });
+    expect(api.warnings).toEqual([]);
+  });
+
+  test('every normal ending leaves a complete capture: return, sys.exit(3), an uncaught exception (CLI and API)', async () => {
+    const cases = [
+      { args: ['-c', 'x = bytearray(1_000_001)'], status: 0, name: 'return' },
+      { args: [fixture('exit_code.py')], status: 3, name: 'exit' },
+      { args: [fixture('raises.py')], status: 1, name: 'raise' },
+    ];
+    for (const c of cases) {
+      const capture = out(`complete-${c.name}.bin`);
+      const r = await traced(py.path, capture, c.args);
+      expect(r.status, r.stderr).toBe(c.status);
+      const a = await analyzeStats(capture);
+      expect(a.read.trailer, c.name).not.toBeNull();
+      expect(a.warnings, c.name).toEqual([]);
+      expect(a.stats.top_peak_locations.some((l) => l.bytes >= 1_000_002), c.name).toBe(true);
+    }
+    const api = await run({ script: fixture('raises.py'), python: py.path, output: out('raise-api.bin'), stdio: 'pipe' });
+    expect(api.ending).toMatchObject({ kind: 'exit', code: 1, signal: null, status: 1, description: 'exited with status 1' });
+    expect(api.warnings).toEqual([]);
+    expect(api.stats?.allocations).toBeGreaterThan(0);
   });
 
   test('input() reads lines from stdin (CLI with piped input)', async () => {

@@ -206,17 +206,17 @@ describe('PairIndex and BlockTable', () => {
 
 describe('readCapture on a worker thread', () => {
   let workerFile = '';
+  let rowStageModule = '';
   beforeAll(() => {
-    workerFile = join(tempDir(), 'read-worker.js');
-    buildSync({
-      entryPoints: [join(__dirname, '../../src/capture/read-worker.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      outfile: workerFile,
-      logLevel: 'silent',
-    });
+    const dir = tempDir();
+    workerFile = join(dir, 'read-worker.js');
+    rowStageModule = join(dir, 'row-stage.js');
+    for (const [src, outfile] of [
+      ['../../src/capture/read-worker.ts', workerFile],
+      ['../../src/analysis/row-stage.ts', rowStageModule],
+    ] as const) {
+      buildSync({ entryPoints: [join(__dirname, src)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent' });
+    }
   });
 
   /** A capture of `batches` batches with tables between some of them. */
@@ -335,13 +335,19 @@ describe('readCapture on a worker thread', () => {
 
   it('gives the same stats and report figures', async () => {
     const path = capture(44, 30, 3000).writeTemp();
-    const opts = { worker: true, workerFile };
+    const opts = { worker: true, workerFile, rowStageModule };
     const [s1, s2] = [await analyzeStats(path, { worker: false }), await analyzeStats(path, opts)];
     expect(s2.stats).toEqual(s1.stats);
     expect(s2.reducer.figures()).toEqual(s1.reducer.figures());
     const [r1, r2] = [await analyzeReport(path, { worker: false }), await analyzeReport(path, opts)];
     expect(r2.figures).toEqual(r1.figures);
     expect(r2.timeline).toEqual(r1.timeline);
+    // The row stage ran on the worker for r2, here for r1.
+    expect(r2.reducer.rows).toBe(r1.reducer.rows);
+    expect([...r2.reducer.sizeHistogram]).toEqual([...r1.reducer.sizeHistogram]);
+    expect(r2.reducer.domainBytes).toEqual(r1.reducer.domainBytes);
+    expect(r2.totals).toEqual(r1.totals);
+    expect(r2.temporary).toEqual(r1.temporary);
     for (const view of ['peak', 'leaks', 'total', 'temporary'] as const) expect(collapsedView(r2, view)).toEqual(collapsedView(r1, view));
   });
 });

@@ -59,13 +59,14 @@ describe('computeStats', () => {
     const warnings: string[] = [];
     const stats = await computeStats(fixture().writeTemp(), { onWarning: (w) => warnings.push(w) });
     expect(Object.keys(stats)).toEqual([
-      'format_version', 'python_version', 'argv', 'duration_ms', 'allocations', 'frees', 'total_allocated_bytes',
+      'format_version', 'python_version', 'argv', 'sample_bytes', 'duration_ms', 'allocations', 'frees', 'total_allocated_bytes',
       'peak_bytes', 'peak_time_ms', 'end_bytes', 'threads', 'top_peak_locations',
     ]);
     expect(stats).toEqual({
       format_version: 1,
       python_version: '3.12.1',
       argv: ['fixture.py', '--n', '3'],
+      sample_bytes: 0,
       duration_ms: 7.25,
       allocations: 5,
       frees: 3,

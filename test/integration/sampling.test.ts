@@ -1,0 +1,120 @@
+/**
+ * Sampling mode (`run --sample-bytes N`): the same program traced fully and sampled; the sampled
+ * capture's estimates against the full capture's exact figures, frees of sampled blocks matched,
+ * the header and every report saying the capture is sampled.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { analyzeStats } from '../../src/analysis/compute-stats';
+import { readCapture } from '../../src/capture/reader';
+import { describeEachPython } from '../helpers/pythons';
+import { cli, expectStatus, fixture, markerLine, tempDir, traced } from './util';
+
+const N = 4096;
+const SCRIPT = fixture('sampling.py');
+
+describeEachPython('sampling mode', (py) => {
+  let dir: string;
+  let full: string;
+  let sampled: string;
+  beforeAll(async () => {
+    dir = tempDir(`sample${py.minor}`);
+    full = path.join(dir, 'full.bin');
+    sampled = path.join(dir, 'sampled.bin');
+    const [f, s] = await Promise.all([
+      traced(py.path, full, [SCRIPT]),
+      cli(['run', '-q', '--sample-bytes', String(N), '-o', sampled, '--python', py.path, SCRIPT]),
+    ]);
+    expectStatus(f, 0, 'full tracing');
+    expectStatus(s, 0, 'sampled');
+    expect(s.stdout).toBe(f.stdout); // the program behaves the same
+  }, 120_000);
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the header says sampled; peak, end and total estimates are within 5% of the exact figures', async () => {
+    const [f, s] = [await analyzeStats(full), await analyzeStats(sampled)];
+    expect(f.stats.sample_bytes).toBe(0);
+    expect(s.stats.sample_bytes).toBe(N);
+    expect(s.read.header!.sampleBytes).toBe(N);
+    // Far fewer records than allocations, but enough samples for the estimates.
+    expect(s.stats.allocations).toBeLessThan(f.stats.allocations / 20);
+    expect(s.stats.allocations).toBeGreaterThan(5000);
+    const near = (est: number, exact: number) => expect(Math.abs(est - exact) / exact, `${est} vs ${exact}`).toBeLessThan(0.05);
+    near(s.stats.peak_bytes, f.stats.peak_bytes);
+    near(s.stats.end_bytes, f.stats.end_bytes);
+    near(s.stats.total_allocated_bytes, f.stats.total_allocated_bytes);
+  });
+
+  test('the top peak locations are those of full tracing, with bytes within 10%', async () => {
+    const [f, s] = [await analyzeStats(full), await analyzeStats(sampled)];
+    const key = (l: { file: string; line: number }) => `${path.basename(l.file)}:${l.line}`;
+    for (const site of ['big', 'small']) {
+      const line = markerLine(SCRIPT, `site-${site}`);
+      const exact = f.stats.top_peak_locations.find((l) => key(l) === `sampling.py:${line}`);
+      const est = s.stats.top_peak_locations.find((l) => key(l) === `sampling.py:${line}`);
+      expect(exact, site).toBeDefined();
+      expect(est, `${site} in the sampled capture`).toBeDefined();
+      expect(Math.abs(est!.bytes - exact!.bytes) / exact!.bytes, site).toBeLessThan(0.1);
+    }
+    // The two biggest sites lead in both, in the same order.
+    expect(s.stats.top_peak_locations.slice(0, 2).map(key)).toEqual(f.stats.top_peak_locations.slice(0, 2).map(key));
+    // Short-lived churn is never more than one list: it is not among the sampled peak's locations.
+    const churn = markerLine(SCRIPT, 'site-churn');
+    const c = s.stats.top_peak_locations.find((l) => key(l) === `sampling.py:${churn}`);
+    expect(c?.bytes ?? 0).toBeLessThan(64 * 1024);
+  });
+
+  test('every recorded free is of a sampled block, recorded before it, and threads are sampled too', async () => {
+    const live = new Set<number>();
+    let frees = 0;
+    const threadsWithSamples = new Set<number>();
+    await readCapture(sampled, {
+      batch: (b) => {
+        for (let i = 0; i < b.count; i++) {
+          const k = b.kind[i]!;
+          if (k >= 1 && k <= 3) {
+            live.add(b.address[i]!);
+            threadsWithSamples.add(b.thread[i]!);
+          } else if (k >= 4 && k <= 6) {
+            frees++;
+            expect(live.delete(b.address[i]!), `free of ${b.address[i]} without a sampled allocation`).toBe(true);
+          }
+        }
+      },
+    });
+    expect(frees).toBeGreaterThan(1000);
+    expect(threadsWithSamples.size).toBeGreaterThanOrEqual(4); // main + 3 workers (each allocates 2 MB)
+  });
+
+  test('reports say the capture is sampled', async () => {
+    const stats = await cli(['stats', sampled]);
+    expectStatus(stats, 0, 'stats');
+    expect(stats.stdout).toMatch(/Sampled: +one sample per 4\.0 KiB allocated on average/);
+    expect(stats.stdout).toMatch(/Allocations: +[0-9,]+ samples/);
+    const summary = await cli(['summary', sampled]);
+    expect(summary.stdout.split('\n')[0]).toMatch(/^Sampled:/);
+    const tree = await cli(['tree', sampled]);
+    expect(tree.stdout.split('\n')[0]).toMatch(/^Sampled:/);
+    const json = JSON.parse((await cli(['summary', '--json', sampled])).stdout);
+    expect(json.sample_bytes).toBe(N);
+    const html = path.join(dir, 'sampled.html');
+    expectStatus(await cli(['flamegraph', sampled, '-o', html]), 0, 'flamegraph');
+    expect(fs.readFileSync(html, 'utf8')).toContain(`"sample_bytes":${N}`);
+    // The arena model needs every allocation: a clear refusal, not wrong figures.
+    const arenas = await cli(['arenas', sampled]);
+    expect(arenas.status).toBe(2);
+    expect(arenas.stderr).toMatch(/sampled.*arena model needs every allocation/);
+  });
+});
+
+test('--sample-bytes needs a positive whole number', async () => {
+  for (const bad of ['0', '-5', 'x', '1.5']) {
+    const r = await cli(['run', '--sample-bytes', bad, 'whatever.py']);
+    expect(r.status, bad).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--sample-bytes');
+  }
+});
