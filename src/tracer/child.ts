@@ -15,6 +15,8 @@ export interface ChildOptions {
   capture: string;
   /** Poisson sampling interval in bytes; 0 or absent: every allocation. */
   sampleBytes?: number;
+  /** NODE_EXTRA_CA_CERTS of the caller, restored for the program (see run.ts). */
+  nodeExtraCaCerts?: string;
   /** Where to report the capture path and any failure to start, as JSON. */
   statusFile: string;
 }
@@ -44,6 +46,7 @@ function defaultSignalDispositions(): void {
 function main(): void {
   const options = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as ChildOptions;
   defaultSignalDispositions();
+  if (options.nodeExtraCaCerts !== undefined) process.env.NODE_EXTRA_CA_CERTS = options.nodeExtraCaCerts;
   const capture = options.capture.replace('{pid}', String(process.pid));
   const report = (s: ChildStatus) => fs.writeFileSync(options.statusFile, JSON.stringify(s));
   report({ capture });

@@ -126,12 +126,20 @@ export async function run(options: RunOptions): Promise<RunResult> {
     sampleBytes: options.sampleBytes,
     statusFile,
   };
+  // The traced process is a Node process that never opens a TLS connection, yet Node parses the
+  // NODE_EXTRA_CA_CERTS bundle at start-up (tens of ms): the child starts without it and puts it
+  // back before Python starts, so the program sees the caller's environment unchanged.
+  const env = { ...(options.env ?? process.env) };
+  if (env.NODE_EXTRA_CA_CERTS !== undefined) {
+    childOptions.nodeExtraCaCerts = env.NODE_EXTRA_CA_CERTS;
+    delete env.NODE_EXTRA_CA_CERTS;
+  }
   const optionsFile = path.join(tmp, 'options.json');
   fs.writeFileSync(optionsFile, JSON.stringify(childOptions));
   try {
     const child = spawn(process.execPath, [childScript(), optionsFile], {
       cwd,
-      env: options.env ?? process.env,
+      env,
       stdio: options.stdio ?? 'inherit',
     });
     options.onSpawn?.(child);

@@ -180,3 +180,21 @@ describe('Node API imported from src/', () => {
     }
   });
 });
+
+describe('environment', () => {
+  test('the program sees the caller environment, NODE_EXTRA_CA_CERTS included (the child Node process starts without it)', async () => {
+    const py = anyPython();
+    if (!py) return;
+    const dir = tempDir('env');
+    try {
+      const env = { ...process.env, NODE_EXTRA_CA_CERTS: '/nonexistent/extra-ca.pem', PYMEMPROF_TEST_VAR: 'x y' };
+      const code = 'import os, json; print(json.dumps({k: os.environ.get(k) for k in ("NODE_EXTRA_CA_CERTS", "PYMEMPROF_TEST_VAR", "PATH")}))';
+      const [t, p] = await Promise.all([traced(py.path, path.join(dir, 'env.bin'), ['-c', code], { env }), plain(py.path, ['-c', code], { env })]);
+      expectStatus(t, 0, 'traced');
+      expect(JSON.parse(t.stdout)).toEqual(JSON.parse(p.stdout));
+      expect(JSON.parse(t.stdout).NODE_EXTRA_CA_CERTS).toBe('/nonexistent/extra-ca.pem');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
