@@ -939,6 +939,9 @@ function saveFinding(out, seen, f, perSignature = 3) {
   return { sig, first: n === 1 };
 }
 
+/** The file the file and worker paths read (one per job; worker threads share the process id). */
+const tmpFileOf = (slot) => path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), `pymemprof-fuzz-${process.pid}-${slot}.bin`);
+
 async function workerMain(wd) {
   const { parentPort } = require('node:worker_threads');
   const api = distApi();
@@ -946,29 +949,25 @@ async function workerMain(wd) {
   const guard = installAllocGuard();
   Error.stackTraceLimit = 4; // capturing stacks is a large part of the cost of an error
   const heartbeat = new Int32Array(wd.heartbeat);
-  const tmpFile = path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), `pymemprof-fuzz-${process.pid}-${wd.slot}.bin`);
-  try {
-    const stats = await runLoop(api, seeds, {
-      seed: wd.opts.seed,
-      start: wd.start,
-      end: wd.end,
-      stride: wd.stride,
-      deadline: wd.deadline,
-      guard,
-      maxAllocBytes: wd.opts.maxAllocMb * 2 ** 20,
-      timeoutMs: wd.opts.timeoutMs,
-      maxInputBytes: wd.opts.maxInputBytes,
-      heartbeat,
-      slot: 2 * wd.slot,
-      extra: filePaths(api, tmpFile, 61, 4099),
-      onFinding: (f) => parentPort.postMessage({ t: 'finding', f: { ...f, input: Buffer.from(f.input) } }),
-      onProgress: (s) => parentPort.postMessage({ t: 'progress', stats: s }),
-      progressEvery: 2000,
-    });
-    parentPort.postMessage({ t: 'done', stats });
-  } finally {
-    fs.rmSync(tmpFile, { force: true });
-  }
+  const tmpFile = tmpFileOf(wd.slot);
+  const stats = await runLoop(api, seeds, {
+    seed: wd.opts.seed,
+    start: wd.start,
+    end: wd.end,
+    stride: wd.stride,
+    deadline: wd.deadline,
+    guard,
+    maxAllocBytes: wd.opts.maxAllocMb * 2 ** 20,
+    timeoutMs: wd.opts.timeoutMs,
+    maxInputBytes: wd.opts.maxInputBytes,
+    heartbeat,
+    slot: 2 * wd.slot,
+    extra: filePaths(api, tmpFile, 61, 4099),
+    onFinding: (f) => parentPort.postMessage({ t: 'finding', f: { ...f, input: Buffer.from(f.input) } }),
+    onProgress: (s) => parentPort.postMessage({ t: 'progress', stats: s }),
+    progressEvery: 2000,
+  });
+  parentPort.postMessage({ t: 'done', stats });
 }
 
 async function main() {
@@ -1094,6 +1093,8 @@ async function main() {
   }, 10000);
   await Promise.all(Array.from({ length: jobs }, (_, slot) => runWorker(slot, slot)));
   clearInterval(ticker);
+  // Here, not in the workers: a worker is terminated as soon as it is done (or hung).
+  for (let slot = 0; slot < jobs; slot++) fs.rmSync(tmpFileOf(slot), { force: true });
   const s = sum();
   const el = (Date.now() - t0) / 1000;
   const pct = (n) => `${((100 * n) / Math.max(1, s.inputs)).toFixed(1)}%`;

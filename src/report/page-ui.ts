@@ -72,10 +72,10 @@ export function pageMain(data: any): void {
     ['Python', meta.python],
     ['Duration', fmtMs(meta.duration_ms)],
     ['Peak', `${fmtBytes(meta.peak_bytes)} at ${fmtMs(meta.peak_time_ms)}`],
-    ['Allocated in total', `${fmtBytes(meta.total_bytes)} in ${fmtCount(meta.allocations)} allocations`],
+    ['Allocated in total', `${fmtBytes(meta.total_bytes)} in ${fmtCount(meta.allocations)} ${meta.sample_bytes > 0 ? 'samples' : 'allocations'}`],
     ['Live at the end', fmtBytes(meta.end_bytes)],
   ];
-  if (meta.sample_bytes > 0) facts.unshift(['Sampled', `one sample per ${fmtBytes(meta.sample_bytes)} allocated on average: bytes are estimates, counts are samples`]);
+  if (meta.sample_bytes > 0) facts.unshift(['Sampled', `1 per ${fmtBytes(meta.sample_bytes)}`]);
   const dl = $('facts');
   for (const [k, v] of facts) {
     const dt = doc.createElement('dt');

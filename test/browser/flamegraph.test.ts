@@ -198,6 +198,20 @@ describe.skipIf(!haveChromium)('flamegraph page in Chromium', () => {
     await page.close();
   });
 
+  it('says visibly that a sampled capture is sampled', async () => {
+    const { page, errors } = await open(await report(reportFixture({ sampleBytes: 65536 }), 'sampled.html'));
+    expect(await page.locator('#sampled').isVisible()).toBe(true);
+    expect(await page.locator('#sampled').innerText()).toMatch(/Sampled capture: one allocation sampled per 64(\.0)? KiB/);
+    expect(await page.locator('#facts').innerText()).toContain('Sampled');
+    await page.screenshot({ path: join(OUT, 'sampled.png'), fullPage: true });
+    // A full capture has no such banner.
+    const full = await open(await report(reportFixture(), 'full.html'));
+    expect(await full.page.locator('#sampled').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await page.close();
+    await full.page.close();
+  });
+
   it('loads a report of 100 000 distinct stacks under 5 MB and within 2 s', async () => {
     const { bigCapture } = await import('../unit/big-fixture');
     const path = await report(bigCapture(100_000), 'big.html');

@@ -11,10 +11,10 @@ import { CaptureBuilder, TestRecord } from '../helpers/capture-builder';
 
 export const MB = 1_000_000;
 
-export function reportFixture(opts: { file?: string; func?: string; argv?: string[]; trailer?: boolean } = {}): CaptureBuilder {
+export function reportFixture(opts: { file?: string; func?: string; argv?: string[]; trailer?: boolean; sampleBytes?: number } = {}): CaptureBuilder {
   const file = opts.file ?? 'app.py';
   const b = new CaptureBuilder()
-    .header({ argv: opts.argv ?? [file, '--fast'], pythonVersion: '3.12.1' })
+    .header({ argv: opts.argv ?? [file, '--fast'], pythonVersion: '3.12.1', sampleBytes: opts.sampleBytes ?? 0 })
     .code(
       { id: 1, filename: file, qualname: '<module>', firstLine: 1, lineStarts: [0], lines: [30] },
       { id: 2, filename: file, qualname: 'main', firstLine: 19, lineStarts: [0, 10], lines: [20, 21] },
