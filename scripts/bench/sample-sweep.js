@@ -10,8 +10,8 @@
 // than wall time when the machine is busy), plus one full capture per round as the reference. The
 // empty program gives the fixed cost (Node's start, loading the tracer), reported both included
 // and subtracted. Accuracy as in run.js: each sampled peak against the median traced peak, and the
-// full capture's top 3 locations holding >= 4·N bytes among the sampled top 3. Prints markdown;
-// writes nothing else.
+// full capture's top 3 locations holding >= 4·N bytes among the sampled top 3 (near ties allowed).
+// Prints markdown; writes nothing else. Needs GNU time (/usr/bin/time).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -120,7 +120,7 @@ function main() {
       const cells = o.ns.map((n) => {
         const a = r.acc[n];
         const adj = (r.med[`N=${n}`].cpu - (fixedMed[`N=${n}`].cpu - fixedMed.plain.cpu)) / r.med.plain.cpu;
-        return `${r2(adj)}; ${pc(a.medianError)} / ${pc(a.worstError)}; ${a.checked ? `${a.matched}/${a.runs}` : 'n/a'}; ${Math.round(r.samples[n])}`;
+        return `${r2(adj)}; ${pc(a.medianError)} / ${pc(a.worstError)}; ${a.checked ? `${a.matched}/${a.runs}${a.tied ? ` (${a.tied} tie)` : ''}` : 'n/a'}; ${Math.round(r.samples[n])}`;
       });
       L.push(`| ${r.name} | ${r.med.plain.cpu.toFixed(2)} | ${(r.acc[o.ns[0]].tracedPeak / 1e6).toFixed(2)} | ${cells.join(' | ')} |`);
     }
