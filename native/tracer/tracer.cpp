@@ -455,32 +455,6 @@ inline void record_alloc(ThreadTracer* t, Domain d, void* p, size_t size) noexce
   t->in_hook = false;
 }
 
-void* hook_malloc(void* ctx, size_t size) {
-  auto* h = static_cast<DomainHooks*>(ctx);
-  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
-  if (!t || t->in_hook) return h->original.malloc(h->original.ctx, size);
-  void* p;
-  {
-    InnerCallGuard guard(t, h->domain);
-    p = h->original.malloc(h->original.ctx, size);
-  }
-  if (p) record_alloc(t, h->domain, p, size);
-  return p;
-}
-
-void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
-  auto* h = static_cast<DomainHooks*>(ctx);
-  ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
-  if (!t || t->in_hook) return h->original.calloc(h->original.ctx, nelem, elsize);
-  void* p;
-  {
-    InnerCallGuard guard(t, h->domain);
-    p = h->original.calloc(h->original.ctx, nelem, elsize);
-  }
-  if (p) record_alloc(t, h->domain, p, nelem * elsize);
-  return p;
-}
-
 // A free is recorded before the block is released, so no other thread can be handed the same
 // address with an earlier time stamp, and so it precedes the arena release it may cause.
 void hook_free(void* ctx, void* ptr) {
@@ -638,7 +612,18 @@ inline void record_sampled_free(ThreadTracer* t, Domain d, void* p, uint64_t tic
     record(t, free_kind(d), p, 0, 0, ticks);
 }
 
-void* sample_malloc(void* ctx, size_t size) {
+// malloc and calloc of both modes; `Sampling` records only the samples.
+template <bool Sampling>
+inline void note_alloc(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
+  if constexpr (Sampling) {
+    if (take_sample(t, size)) record_sample(t, d, p, size);
+  } else {
+    record_alloc(t, d, p, size);
+  }
+}
+
+template <bool Sampling>
+void* hook_malloc(void* ctx, size_t size) {
   auto* h = static_cast<DomainHooks*>(ctx);
   ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
   if (!t || t->in_hook) return h->original.malloc(h->original.ctx, size);
@@ -647,11 +632,12 @@ void* sample_malloc(void* ctx, size_t size) {
     InnerCallGuard guard(t, h->domain);
     p = h->original.malloc(h->original.ctx, size);
   }
-  if (p && take_sample(t, size)) record_sample(t, h->domain, p, size);
+  if (p) note_alloc<Sampling>(t, h->domain, p, size);
   return p;
 }
 
-void* sample_calloc(void* ctx, size_t nelem, size_t elsize) {
+template <bool Sampling>
+void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
   auto* h = static_cast<DomainHooks*>(ctx);
   ThreadTracer* t = g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
   if (!t || t->in_hook) return h->original.calloc(h->original.ctx, nelem, elsize);
@@ -660,7 +646,7 @@ void* sample_calloc(void* ctx, size_t nelem, size_t elsize) {
     InnerCallGuard guard(t, h->domain);
     p = h->original.calloc(h->original.ctx, nelem, elsize);
   }
-  if (p && take_sample(t, nelem * elsize)) record_sample(t, h->domain, p, nelem * elsize);
+  if (p) note_alloc<Sampling>(t, h->domain, p, nelem * elsize);
   return p;
 }
 
@@ -696,8 +682,8 @@ void install_allocator_hooks() {
   for (int i = 0; i < 3; ++i) {
     PyMem_GetAllocator(domains[i], &g_domains[i].original);
     g_domains[i].domain = ours[i];
-    PyMemAllocatorEx hooks = g_sample_bytes ? PyMemAllocatorEx{&g_domains[i], sample_malloc, sample_calloc, sample_realloc, sample_free}
-                                            : PyMemAllocatorEx{&g_domains[i], hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMemAllocatorEx hooks = g_sample_bytes ? PyMemAllocatorEx{&g_domains[i], hook_malloc<true>, hook_calloc<true>, sample_realloc, sample_free}
+                                            : PyMemAllocatorEx{&g_domains[i], hook_malloc<false>, hook_calloc<false>, hook_realloc, hook_free};
     PyMem_SetAllocator(domains[i], &hooks);
   }
 }
@@ -893,7 +879,7 @@ int run_traced(const RunOptions& options) {
   if (PyStatus_Exception(status)) throw std::runtime_error(std::string("cannot pre-initialise Python: ") + (status.err_msg ? status.err_msg : "?"));
   PyMemAllocatorEx raw_now;
   PyMem_GetAllocator(PYMEM_DOMAIN_RAW, &raw_now);
-  if (raw_now.malloc != hook_malloc && raw_now.malloc != sample_malloc) install_allocator_hooks();
+  if (raw_now.malloc != hook_malloc<false> && raw_now.malloc != hook_malloc<true>) install_allocator_hooks();
   PyImport_AppendInittab("pymemprof", init_module);
 
   PyConfig config;
