@@ -654,8 +654,10 @@ void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
 // The inner raw free of a MEM/OBJ block finds nothing: the outer free erased the address first.
 void sample_free(void* ctx, void* ptr) {
   auto* h = static_cast<DomainHooks*>(ctx);
-  ThreadTracer* t = ptr && g_active.load(std::memory_order_relaxed) ? this_thread() : nullptr;
-  if (t) record_sampled_free(t, h->domain, ptr);
+  // Nearly every free is of an unsampled block: answered before the thread's state is looked up.
+  if (ptr && g_active.load(std::memory_order_relaxed) && g_sampled->maybe_contains(reinterpret_cast<uint64_t>(ptr))) {
+    if (ThreadTracer* t = this_thread()) record_sampled_free(t, h->domain, ptr);
+  }
   h->original.free(h->original.ctx, ptr);
 }
 

@@ -38,7 +38,6 @@ export interface RowStageState {
 export class RowStage implements BatchStage {
   /** Largest stack node id defined so far: records naming a larger one count as unknown (row of node 0). */
   maxNodeId = 0;
-  private nodeCount = 0;
 
   private rowCount = 0;
   private rowStack: Uint32Array = new Uint32Array(1024);
@@ -64,11 +63,9 @@ export class RowStage implements BatchStage {
   private totalAllocated = 0;
   private unknownStacks = 0;
 
-  /** Tracks the defined node ids, with the bound CaptureTables enforces (it rejects ids beyond it). */
+  /** Tracks the largest defined node id (the reader has already refused ids beyond maxStackNodeId). */
   stackNodes(chunk: StackNodesChunk): void {
-    this.nodeCount += chunk.id.length;
-    const limit = this.nodeCount * 4 + 65536;
-    for (const id of chunk.id) if (id > this.maxNodeId && id <= limit) this.maxNodeId = id;
+    for (const id of chunk.id) if (id > this.maxNodeId) this.maxNodeId = id;
   }
 
   /** Writes the row of every allocation record to rowOut (may be b.stack itself); other records: 0. */
