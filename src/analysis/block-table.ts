@@ -1,12 +1,15 @@
 /**
- * Live blocks keyed by address for the report reducer: like LiveTable (open addressing, linear
- * probing, backward-shift deletion, the same hash) but each entry also carries its row (stack node ×
- * thread), the allocation's index among all allocations and its time. Address 0 is the empty marker.
+ * Live blocks keyed by address for the report reducer: like LiveTable (small blocks kept by where they
+ * are, the rest in a hash table with open addressing, linear probing, backward-shift deletion, the
+ * same hash and the same rules between the two parts) but each entry also carries its row (stack
+ * node × thread), the allocation's index among all allocations and its time. Address 0 is the empty
+ * marker.
  *
  * A slot is [address, size, row, index, time] in one Float64Array: a lookup touches one or two
  * cache lines instead of one per column.
  */
-import { addressHash } from './live-table';
+import { addressHash } from './address-hash';
+import { SMALL_BLOCK_MAX, SmallBlockSlots } from './small-blocks';
 
 const STRIDE = 5;
 
@@ -24,6 +27,7 @@ export class BlockTable {
   foundRow = 0;
   foundIdx = 0;
   foundTime = 0;
+  private readonly small = new SmallBlockSlots(5);
 
   // Starts small: a table much larger than the live set spreads fresh addresses over cold cache lines.
   constructor(initialCapacity = 256) {
@@ -36,12 +40,61 @@ export class BlockTable {
   }
 
   get size(): number {
-    return this.used;
+    return this.used + this.small.count;
   }
 
-  /** Inserts or replaces; returns true when the address was live (found* then hold the old entry). */
+  /**
+   * Inserts or replaces; returns true when the address was live (found* then hold the old entry).
+   */
   set(addr: number, size: number, row: number, index: number, time: number): boolean {
     if (addr === 0) return false;
+    const small = this.small;
+    let o = -1;
+    if (size > 0 && size <= SMALL_BLOCK_MAX) {
+      o = small.take(addr, size);
+      if (o >= 0 && small.data[o] !== addr) {
+        const was = small.mayBeElsewhere(addr) && this.hashDelete(addr);
+        const d = small.data;
+        d[o] = addr;
+        d[o + 1] = size;
+        d[o + 2] = row;
+        d[o + 3] = index;
+        d[o + 4] = time;
+        small.filled();
+        return was;
+      }
+    } else if (small.regions > 0) {
+      o = small.find(addr);
+    }
+    if (o < 0) return this.hashSet(addr, size, row, index, time);
+    // Live in the small part: replace in place.
+    const d = small.data;
+    this.foundSize = d[o + 1]!;
+    this.foundRow = d[o + 2]!;
+    this.foundIdx = d[o + 3]!;
+    this.foundTime = d[o + 4]!;
+    d[o + 1] = size;
+    d[o + 2] = row;
+    d[o + 3] = index;
+    d[o + 4] = time;
+    return true;
+  }
+
+  /** Removes an address; false when unknown. On success found* hold the entry. */
+  delete(addr: number): boolean {
+    const small = this.small;
+    const o = small.find(addr);
+    if (o < 0) return this.hashDelete(addr);
+    const d = small.data;
+    this.foundSize = d[o + 1]!;
+    this.foundRow = d[o + 2]!;
+    this.foundIdx = d[o + 3]!;
+    this.foundTime = d[o + 4]!;
+    small.vacate(o);
+    return true;
+  }
+
+  private hashSet(addr: number, size: number, row: number, index: number, time: number): boolean {
     const s = this.slots;
     const end = this.end;
     let i = addressHash(addr, this.shift) * STRIDE;
@@ -67,12 +120,12 @@ export class BlockTable {
     s[i + 2] = row;
     s[i + 3] = index;
     s[i + 4] = time;
+    this.small.noteElsewhere(addr, 1);
     if (++this.used > this.limit) this.grow();
     return false;
   }
 
-  /** Removes an address; false when unknown. On success found* hold the entry. */
-  delete(addr: number): boolean {
+  private hashDelete(addr: number): boolean {
     if (addr === 0) return false;
     const s = this.slots;
     const end = this.end;
@@ -108,6 +161,7 @@ export class BlockTable {
       }
     }
     s[i] = 0;
+    this.small.noteElsewhere(addr, -1);
     this.used--;
     return true;
   }
@@ -119,6 +173,8 @@ export class BlockTable {
       const k = s[i]!;
       if (k !== 0) fn(k, s[i + 1]!, s[i + 2]!, s[i + 3]!, s[i + 4]!);
     }
+    const d = this.small.data;
+    this.small.forEachOffset((o) => fn(d[o]!, d[o + 1]!, d[o + 2]!, d[o + 3]!, d[o + 4]!));
   }
 
   private grow(): void {

@@ -1,27 +1,26 @@
 /**
- * Live allocations keyed by address: an open-addressing hash table (linear probing, backward-shift
- * deletion, no tombstones) over one typed array. Holds millions of blocks without per-entry objects.
- * Address 0 is the empty marker and is never stored (allocators never return NULL blocks that get
- * recorded).
+ * Live allocations keyed by address. Small blocks (pymalloc's) are kept by where they are
+ * (SmallBlockSlots: neighbouring blocks share cache lines); the rest, and any small block those slots
+ * refuse, in an open-addressing hash table (linear probing, backward-shift deletion, no tombstones)
+ * over one typed array. Holds millions of blocks without per-entry objects. Address 0 is the empty
+ * marker and is never stored (allocators never return NULL blocks that get recorded).
  *
- * Speed matters here (one lookup per record): a slot is [address, size, stack, -] in one
+ * An address is live in at most one of the two parts: a block that becomes small at an address the
+ * hash table holds (a heap block shrunk in place, an ALLOC whose free was never recorded) is taken
+ * out of the table first.
+ *
+ * Speed matters here (one lookup per record): a hash slot is [address, size, stack, -] in one
  * Float64Array, so a lookup touches one cache line rather than one per column, and the hash is a
  * single multiplication (Fibonacci hashing: the top bits of the product spread the 16-byte-aligned,
  * clustered addresses of an allocator evenly).
  */
 
-/** 2^32 / golden ratio, odd. */
-const FIB = 0x9e3779b1;
-const TWO32 = 4294967296;
-const STRIDE = 4;
+import { addressHash } from './address-hash';
+import { SMALL_BLOCK_MAX, SmallBlockSlots } from './small-blocks';
 
-/**
- * Home slot of an address in a table of 2^(32 - shift) slots. Mixes in the bits above 32 so
- * addresses 4 GiB apart do not collide (addresses are < 2^53, exact as doubles).
- */
-export function addressHash(addr: number, shift: number): number {
-  return Math.imul((addr >>> 0) ^ ((addr / TWO32) >>> 0), FIB) >>> shift;
-}
+export { addressHash };
+
+const STRIDE = 4;
 
 export class LiveTable {
   /** STRIDE doubles per slot: address (0: empty), size, stack. */
@@ -36,6 +35,7 @@ export class LiveTable {
   /** Set by set/get/delete: the size and stack of the entry found. */
   foundSize = 0;
   foundStack = 0;
+  private readonly small = new SmallBlockSlots(3);
 
   // Starts small: a table much larger than the live set spreads fresh addresses over cold cache lines.
   constructor(initialCapacity = 256) {
@@ -48,7 +48,7 @@ export class LiveTable {
   }
 
   get size(): number {
-    return this.used;
+    return this.used + this.small.count;
   }
 
   /**
@@ -56,6 +56,76 @@ export class LiveTable {
    * hold the previous entry.
    */
   set(addr: number, size: number, stack: number): boolean {
+    if (addr === 0) return false;
+    const small = this.small;
+    if (size > 0 && size <= SMALL_BLOCK_MAX) {
+      const o = small.take(addr, size);
+      if (o >= 0) {
+        const d = small.data;
+        let was = false;
+        if (d[o] === addr) {
+          this.foundSize = d[o + 1]!;
+          this.foundStack = d[o + 2]!;
+          was = true;
+        } else {
+          if (small.mayBeElsewhere(addr)) was = this.hashDelete(addr);
+          d[o] = addr;
+          small.filled();
+        }
+        d[o + 1] = size;
+        d[o + 2] = stack;
+        return was;
+      }
+    } else if (small.regions > 0) {
+      const o = small.find(addr);
+      if (o >= 0) {
+        const d = small.data;
+        this.foundSize = d[o + 1]!;
+        this.foundStack = d[o + 2]!;
+        d[o + 1] = size;
+        d[o + 2] = stack;
+        return true;
+      }
+    }
+    return this.hashSet(addr, size, stack);
+  }
+
+  /** Looks up an address; on success foundSize/foundStack hold the entry. */
+  get(addr: number): boolean {
+    const o = this.small.find(addr);
+    if (o >= 0) {
+      this.foundSize = this.small.data[o + 1]!;
+      this.foundStack = this.small.data[o + 2]!;
+      return true;
+    }
+    return this.hashGet(addr);
+  }
+
+  /** Removes an address; returns false when unknown. On success foundSize/foundStack hold the entry. */
+  delete(addr: number): boolean {
+    const small = this.small;
+    const o = small.find(addr);
+    if (o >= 0) {
+      this.foundSize = small.data[o + 1]!;
+      this.foundStack = small.data[o + 2]!;
+      small.vacate(o);
+      return true;
+    }
+    return this.hashDelete(addr);
+  }
+
+  /** Calls fn for every live block (unordered). */
+  forEach(fn: (addr: number, size: number, stack: number) => void): void {
+    const s = this.slots;
+    for (let i = 0; i < s.length; i += STRIDE) {
+      const k = s[i]!;
+      if (k !== 0) fn(k, s[i + 1]!, s[i + 2]!);
+    }
+    const d = this.small.data;
+    this.small.forEachOffset((o) => fn(d[o]!, d[o + 1]!, d[o + 2]!));
+  }
+
+  private hashSet(addr: number, size: number, stack: number): boolean {
     if (addr === 0) return false;
     const s = this.slots;
     const mask = this.mask;
@@ -75,12 +145,12 @@ export class LiveTable {
     s[i] = addr;
     s[i + 1] = size;
     s[i + 2] = stack;
+    this.small.noteElsewhere(addr, 1);
     if (++this.used > this.limit) this.grow();
     return false;
   }
 
-  /** Looks up an address; on success foundSize/foundStack hold the entry. */
-  get(addr: number): boolean {
+  private hashGet(addr: number): boolean {
     if (addr === 0) return false;
     const s = this.slots;
     const mask = this.mask;
@@ -97,8 +167,7 @@ export class LiveTable {
     }
   }
 
-  /** Removes an address; returns false when unknown. On success foundSize/foundStack hold the entry. */
-  delete(addr: number): boolean {
+  private hashDelete(addr: number): boolean {
     if (addr === 0) return false;
     const s = this.slots;
     const mask = this.mask;
@@ -130,17 +199,9 @@ export class LiveTable {
       }
     }
     s[i] = 0;
+    this.small.noteElsewhere(addr, -1);
     this.used--;
     return true;
-  }
-
-  /** Calls fn for every live block (unordered). */
-  forEach(fn: (addr: number, size: number, stack: number) => void): void {
-    const s = this.slots;
-    for (let i = 0; i < s.length; i += STRIDE) {
-      const k = s[i]!;
-      if (k !== 0) fn(k, s[i + 1]!, s[i + 2]!);
-    }
   }
 
   private grow(): void {
