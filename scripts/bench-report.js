@@ -2,7 +2,8 @@
 /**
  * Aggregation throughput of the report reducers: writes (once, cached) a synthetic capture of N
  * records shaped like a real one (allocs and frees of short- and long-lived blocks over many stacks
- * and 2 threads), then times analyzeReport (file → reducers' results, the flamegraph's input) and,
+ * and 2 threads; addresses as pymalloc hands them out: 16 KiB pools of one size class each, freed
+ * blocks reused last-in first-out), then times analyzeReport (file → reducers' results, the flamegraph's input) and,
  * for comparison, the stats pass. Run `npx tsc -p tsconfig.json` first.
  *
  *   node scripts/bench-report.js [--records 50000000] [--stacks 20000] [--file /tmp/pymemprof-bench-50000000.bin]
@@ -21,7 +22,7 @@ const opt = (name, def) => {
 };
 const N = Number(opt('--records', '50000000'));
 const STACKS = Number(opt('--stacks', '20000'));
-const FILE = opt('--file', path.join(require('node:os').tmpdir(), `pymemprof-bench-${N}-${STACKS}.bin`));
+const FILE = opt('--file', path.join(require('node:os').tmpdir(), `pymemprof-bench-${N}-${STACKS}-pools.bin`));
 const dist = path.resolve(__dirname, '../dist');
 
 class W {
@@ -92,10 +93,28 @@ function generate() {
   // Records: a pool of live blocks; ~half the allocations die almost at once, the rest later.
   const LIVE = 1 << 16;
   const pool = new Float64Array(LIVE);
+  const poolClass = new Uint8Array(LIVE);
   let poolN = 0;
   let seed = 42;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
-  let nextAddr = 0x7f0000000000;
+  // pymalloc-like addresses: per size class (16-byte steps) a free list and the pool being carved.
+  const POOL_BYTES = 16384;
+  const freeLists = Array.from({ length: 34 }, () => []);
+  const carve = new Float64Array(34);
+  const carveEnd = new Float64Array(34);
+  let nextPool = 0x7f0000000000;
+  const blockAt = (cls) => {
+    const fl = freeLists[cls];
+    if (fl.length > 0) return fl.pop();
+    if (carve[cls] + cls * 16 > carveEnd[cls]) {
+      carve[cls] = nextPool + 48;
+      carveEnd[cls] = nextPool + POOL_BYTES;
+      nextPool += POOL_BYTES;
+    }
+    const a = carve[cls];
+    carve[cls] += cls * 16;
+    return a;
+  };
   let t = 0;
   const B = 65536;
   let written = 0;
@@ -109,31 +128,41 @@ function generate() {
     const base = t;
     let prevT = base;
     let pendingFree = 0;
+    let pendingClass = 0;
     while (i < n) {
       const r = rnd();
-      let a, k;
+      let a, k, sz = 0;
       if (pendingFree) {
         k = 6;
         a = pendingFree;
+        freeLists[pendingClass].push(a);
         pendingFree = 0;
       } else if (poolN > 0 && (poolN >= LIVE || r % 5 < 2)) {
         k = 6;
         const j = (r >>> 8) % poolN;
         a = pool[j];
+        freeLists[poolClass[j]].push(a);
         pool[j] = pool[--poolN];
+        poolClass[j] = poolClass[poolN];
       } else {
         k = 1 + (r % 3);
-        a = nextAddr;
-        nextAddr += 16 + ((r >>> 4) % 8) * 16;
-        if ((r >>> 12) % 2 === 0) pendingFree = a;
-        else pool[poolN++] = a;
+        sz = 16 + ((r >>> 5) % 500);
+        const cls = Math.ceil(sz / 16);
+        a = blockAt(cls);
+        if ((r >>> 12) % 2 === 0) {
+          pendingFree = a;
+          pendingClass = cls;
+        } else {
+          pool[poolN] = a;
+          poolClass[poolN++] = cls;
+        }
       }
       kind.v(k);
       const d = a - prevA;
       addr.v(d >= 0 ? d * 2 : -d * 2 - 1);
       prevA = a;
       if (k <= 3) {
-        size.v(16 + ((r >>> 5) % 500));
+        size.v(sz);
         stack.v(1 + ((r >>> 9) % STACKS));
         allocs++;
       } else frees++;

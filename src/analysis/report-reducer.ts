@@ -37,7 +37,7 @@ export const MAX_BUCKETS = 1024;
 export const POS_END = 4095;
 const POS_MUL = 4096;
 /** Initial bucket width in microseconds. */
-const INITIAL_WIDTH_US = 128;
+export const INITIAL_WIDTH_US = 128;
 
 /** Domains in the order RAW, MEM, OBJ. */
 export const DOMAINS = ['raw', 'mem', 'obj'] as const;

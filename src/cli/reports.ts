@@ -60,11 +60,21 @@ export async function flamegraphCommand(
 ): Promise<number> {
   const view = checkView(opts.view);
   const threshold = checkPositiveInt('--temporary-threshold', opts.temporaryThreshold);
-  const a = await analyze(file, threshold);
+  // pymalloc's arenas and pools on the same time buckets (none when pymalloc was not in use), on a
+  // thread of its own while the report pass runs when the capture is large
+  const { arenaTimeline, startArenaTimeline } = await import('../analysis/arena-timeline');
+  const arenaPass = startArenaTimeline(file);
+  let a: Awaited<ReturnType<typeof analyze>>;
+  try {
+    a = await analyze(file, threshold);
+  } catch (e) {
+    arenaPass?.cancel();
+    throw e;
+  }
   const { flamegraphHtml } = await import('../report/html');
-  // pymalloc's arenas and pools on the same time buckets (none when pymalloc was not in use)
-  const { arenaTimeline } = await import('../analysis/arena-timeline');
-  const arenas = await arenaTimeline(file, a.timeline.widthUs, a.timeline.peak.length);
+  const arenas = arenaPass
+    ? await arenaPass.fit(a.timeline.widthUs, a.timeline.peak.length)
+    : await arenaTimeline(file, a.timeline.widthUs, a.timeline.peak.length);
   const html = flamegraphHtml(a, { view, inverted: opts.inverted, splitThreads: opts.splitThreads, arenas });
   const out = opts.output ?? defaultHtmlName(file);
   try {

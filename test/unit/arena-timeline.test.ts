@@ -2,26 +2,29 @@
  * pymalloc over time for the HTML report: the timeline equals the model queried at each bucket's
  * end, survives the page's delta encoding, and the page's window summary reads it right.
  */
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, test } from 'vitest';
-import { arenaTimeline } from '../../src/analysis/arena-timeline';
+import { arenaTimeline, buildArenaTimeline, startArenaTimeline } from '../../src/analysis/arena-timeline';
+import { analyzeReport } from '../../src/analysis/report-analysis';
 import { queryArenas, parseMoment } from '../../src/analysis/arena-query';
 import { arenaFlameData } from '../../src/report/flame-data';
 import { arenaWindow, decodeArenas } from '../../src/report/page-model';
 import { pageScript } from '../../src/report/html';
 import { KIND } from '../../src/capture/batch-decoder';
-import { CaptureBuilder, cleanupTemp, TestRecord } from '../helpers/capture-builder';
+import { CaptureBuilder, cleanupTemp, tempDir, TestRecord } from '../helpers/capture-builder';
 import { rng } from '../helpers/random';
 import { PymallocSim, randomWorkload } from './arena-sim';
 
 afterAll(() => cleanupTemp());
 
 /** A capture of a simulated pymalloc workload, one record per microsecond (several per µs now and then). */
-function simCapture(seed: number): { file: string; records: number; lastUs: number } {
+function simCapture(seed: number, usPerRecord = 1): { file: string; records: number; lastUs: number } {
   const rand = rng(seed);
   const sim = new PymallocSim({ arenaSize: 1 << 20, poolSize: 1 << 14, unaligned: 0.5, rand });
   randomWorkload(sim, rand, 40_000);
   let t = 0;
-  const recs: TestRecord[] = sim.records.map((r) => ({ ...r, timeUs: rand() < 0.3 ? t : ++t }));
+  const recs: TestRecord[] = sim.records.map((r) => ({ ...r, timeUs: rand() < 0.3 ? t : (t += 1 + Math.floor(rand() * 2 * usPerRecord)) }));
   const b = new CaptureBuilder().header();
   for (let i = 0; i < recs.length; i += 5000) b.batch(recs.slice(i, i + 5000));
   return { file: b.trailer().writeTemp(), records: recs.length, lastUs: t };
@@ -69,6 +72,40 @@ describe('arenaTimeline', () => {
     expect(t.blocks).toEqual([[1, 1, 2]]);
     const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
     expect(await arenaTimeline(none, 10, 3)).toBeNull();
+  });
+});
+
+describe('the arena timeline alongside the report pass', () => {
+  // Times up to about a second: the report's buckets coarsen three times from their first width.
+  const { file } = simCapture(5, 30);
+
+  test('a builder without buckets ends on the report\'s buckets, with the same figures as a second pass', async () => {
+    const a = await analyzeReport(file);
+    const { widthUs } = a.timeline;
+    const n = a.timeline.peak.length;
+    expect(widthUs).toBeGreaterThanOrEqual(128 * 8);
+    const fixed = (await arenaTimeline(file, widthUs, n))!;
+    const own = (await buildArenaTimeline(file))!.result(widthUs, n);
+    expect(own).toEqual(fixed);
+    expect(fixed.arenasEnd.length).toBe(n);
+    // Other buckets: not this builder's (the caller reads again).
+    expect((await buildArenaTimeline(file))!.result(widthUs * 2, n)).toBeNull();
+  });
+
+  test('on a worker thread: fit gives the second pass\'s timeline, also for buckets it did not make', async () => {
+    const script = join(tempDir(), 'arena-timeline-worker.js');
+    buildSync({ entryPoints: [join(__dirname, '../../src/analysis/arena-timeline-worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: script, logLevel: 'silent' });
+    const a = await analyzeReport(file);
+    const { widthUs } = a.timeline;
+    const n = a.timeline.peak.length;
+    const fixed = await arenaTimeline(file, widthUs, n);
+    const pass = startArenaTimeline(file, { script, minBytes: 0 })!;
+    expect(await pass.fit(widthUs, n)).toEqual(fixed);
+    expect(await pass.answer).toEqual({ timeline: fixed }); // the worker's own, not a second read
+    expect(await startArenaTimeline(file, { script, minBytes: 0 })!.fit(widthUs / 2, 3)).toEqual(await arenaTimeline(file, widthUs / 2, 3));
+    expect(startArenaTimeline(file, { script })).toBeNull(); // small capture: no worker
+    const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
+    expect(await startArenaTimeline(none, { script, minBytes: 0 })!.fit(widthUs, n)).toBeNull();
   });
 });
 
