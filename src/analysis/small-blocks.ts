@@ -10,7 +10,7 @@
  * is checked on every lookup; a block that would share a slot with another live block, or that is not
  * 16-byte aligned, is refused (-1) and the caller keeps it in its hash table instead. A region's slot
  * width is fixed when it gets its first block (that block's size rounded up to 16: pymalloc's size
- * class) and the chunk is given back when its last block goes.
+ * class); an emptied region keeps its chunk until EMPTY_KEPT other regions have emptied since.
  *
  * The caller keeps an address live in at most one of the two places: before it fills a free slot it
  * asks mayBeElsewhere() (a count of the caller's other blocks per region, read with the same locality)
@@ -26,6 +26,8 @@ import { addressHash } from './address-hash';
 export const SMALL_BLOCK_MAX = 512;
 const REGION_BYTES = 4096;
 const GRANULE = 16;
+/** Empty regions kept open, most recently emptied (a power of two). */
+const EMPTY_KEPT = 256;
 /** Buckets of the count of blocks kept elsewhere: region number modulo this (4 GiB of addresses). */
 const ELSEWHERE_BUCKETS = 1 << 20;
 
@@ -50,6 +52,11 @@ export class SmallBlockSlots {
   private regWidth = new Int32Array(64);
   private regBase = new Float64Array(64);
   private regLive = new Int32Array(64);
+  private regOpen = new Uint8Array(64);
+  /** Ring of regions that became empty, oldest first (entries may be stale: checked when leaving). */
+  private readonly emptyQueue = new Int32Array(EMPTY_KEPT);
+  private emptyTail = 0;
+  private emptyQueued = 0;
   private freeIds: number[] = [];
   private nextId = 0;
   /** Released chunks per slot width (index width / 16), reused before the end of data grows. */
@@ -91,6 +98,7 @@ export class SmallBlockSlots {
     const number = Math.floor(addr / REGION_BYTES);
     let id = number === this.lastNumber ? this.lastId : this.lookup(number);
     if (id < 0) id = this.open(number, Math.ceil(size / GRANULE) * GRANULE);
+    else if (this.regLive[id] === 0) this.rewidth(id, Math.ceil(size / GRANULE) * GRANULE);
     this.region = id;
     const o = this.regBase[id]! + Math.floor((addr - number * REGION_BYTES) / this.regWidth[id]!) * this.stride;
     const k = this.data[o]!;
@@ -104,13 +112,14 @@ export class SmallBlockSlots {
   }
 
   /**
-   * Empties the slot find() or take() returned; the region's chunk is released with its last block.
+   * Empties the slot find() or take() returned. A region left empty keeps its chunk for a while: a
+   * pool whose one block is allocated and freed in a loop would otherwise open and close it each time.
    */
   vacate(o: number): void {
     this.data[o] = 0;
     this.count--;
     const id = this.region;
-    if (--this.regLive[id]! <= 0) this.close(id);
+    if (--this.regLive[id]! === 0) this.emptied(id);
   }
 
   /** The caller now keeps a block at addr outside these slots (delta +1), or no longer (−1). */
@@ -157,15 +166,8 @@ export class SmallBlockSlots {
     this.regNumber[id] = number;
     this.regWidth[id] = width;
     this.regLive[id] = 0;
-    const free = this.freeChunks[width / GRANULE]!;
-    if (free.length > 0) {
-      this.regBase[id] = free.pop()!;
-    } else {
-      const doubles = chunkSlots(width) * this.stride;
-      if (this.dataEnd + doubles > this.data.length) this.growData(this.dataEnd + doubles);
-      this.regBase[id] = this.dataEnd;
-      this.dataEnd += doubles;
-    }
+    this.regOpen[id] = 1;
+    this.regBase[id] = this.chunk(width);
     this.dirInsert(number + 1, id);
     this.regions++;
     this.lastNumber = number;
@@ -173,7 +175,37 @@ export class SmallBlockSlots {
     return id;
   }
 
+  /** Queues an emptied region; the oldest queued ones still empty are closed. */
+  private emptied(id: number): void {
+    const q = this.emptyQueue;
+    q[this.emptyTail] = id;
+    this.emptyTail = (this.emptyTail + 1) & (EMPTY_KEPT - 1);
+    if (++this.emptyQueued < EMPTY_KEPT) return;
+    const old = q[this.emptyTail]!; // the oldest entry (the ring is full)
+    this.emptyQueued--;
+    if (this.regLive[old] === 0 && this.regOpen[old] === 1) this.close(old);
+  }
+
+  /** Gives an empty region a chunk of another slot width. */
+  private rewidth(id: number, width: number): void {
+    if (this.regWidth[id] === width) return;
+    this.freeChunks[this.regWidth[id]! / GRANULE]!.push(this.regBase[id]!);
+    this.regWidth[id] = width;
+    this.regBase[id] = this.chunk(width);
+  }
+
+  private chunk(width: number): number {
+    const free = this.freeChunks[width / GRANULE]!;
+    if (free.length > 0) return free.pop()!;
+    const doubles = chunkSlots(width) * this.stride;
+    if (this.dataEnd + doubles > this.data.length) this.growData(this.dataEnd + doubles);
+    const base = this.dataEnd;
+    this.dataEnd += doubles;
+    return base;
+  }
+
   private close(id: number): void {
+    this.regOpen[id] = 0;
     const number = this.regNumber[id]!;
     this.regLive[id] = 0;
     this.freeChunks[this.regWidth[id]! / GRANULE]!.push(this.regBase[id]!);
@@ -195,6 +227,7 @@ export class SmallBlockSlots {
       this.regWidth = grown(this.regWidth, new Int32Array(n));
       this.regBase = grown(this.regBase, new Float64Array(n));
       this.regLive = grown(this.regLive, new Int32Array(n));
+      this.regOpen = grown(this.regOpen, new Uint8Array(n));
     }
     return id;
   }
@@ -266,7 +299,7 @@ function chunkSlots(width: number): number {
   return Math.ceil(REGION_BYTES / width);
 }
 
-function grown<T extends Float64Array | Int32Array>(old: T, fresh: T): T {
+function grown<T extends Float64Array | Int32Array | Uint8Array>(old: T, fresh: T): T {
   fresh.set(old as never);
   return fresh;
 }
