@@ -382,6 +382,53 @@ function makeInput(seeds, r, maxBytes = 1 << 18) {
 // ---------- seeds ----------
 
 /** Small valid captures, built with the generated protobufjs encoders (`pb` = pymemprof.capture). */
+/**
+ * A small greedy LZ4 block compressor (literal runs and matches found through a hash of 4 bytes), for
+ * seeds and tests: the tracer's frames come from the reference LZ4 (native/third_party/lz4).
+ */
+function lz4Encode(src) {
+  const out = [];
+  const n = src.length;
+  const table = new Map();
+  const length = (r) => {
+    while (r >= 255) {
+      out.push(255);
+      r -= 255;
+    }
+    out.push(r);
+  };
+  const sequence = (litStart, litEnd, matchLen, offset) => {
+    const lit = litEnd - litStart;
+    const ml = matchLen - 4;
+    out.push((Math.min(lit, 15) << 4) | (matchLen > 0 ? Math.min(ml, 15) : 0));
+    if (lit >= 15) length(lit - 15);
+    for (let k = litStart; k < litEnd; k++) out.push(src[k]);
+    if (matchLen > 0) {
+      out.push(offset & 255, offset >> 8);
+      if (ml >= 15) length(ml - 15);
+    }
+  };
+  let anchor = 0;
+  let i = 0;
+  // As the format asks: the last 5 bytes are literals, no match starts in the last 12.
+  while (i + 12 <= n) {
+    const key = src[i] | (src[i + 1] << 8) | (src[i + 2] << 16) | (src[i + 3] << 24);
+    const cand = table.get(key);
+    table.set(key, i);
+    if (cand !== undefined && i - cand <= 65535) {
+      let len = 4;
+      while (i + len < n - 5 && src[cand + len] === src[i + len]) len++;
+      sequence(anchor, i, len, i - cand);
+      i += len;
+      anchor = i;
+    } else {
+      i++;
+    }
+  }
+  sequence(anchor, n, 0, 0);
+  return Uint8Array.from(out);
+}
+
 function makeSeeds(pb) {
   const r = rng(12345);
   const frame = (body) => {
@@ -451,6 +498,11 @@ function makeSeeds(pb) {
     return m;
   };
   const batch = (n, big, t0) => frame({ batch: batchMessage(n, big, t0) });
+  /** A frame as the writer compresses it (Frame.compressed holding the encoded frame). */
+  const compressed = (body) => {
+    const inner = pb.Frame.encode(body).finish();
+    return frame({ compressed: { rawSize: inner.length, lz4: lz4Encode(inner) } });
+  };
 
   // A batch the way protobuf allows but the writer never writes: fields out of order, split packed
   // columns, non-packed entries, multi-byte kinds, unknown fields of every wire type.
@@ -483,6 +535,18 @@ function makeSeeds(pb) {
     { name: 'odd-batch', bytes: concat([header(), codes(3), nodes(5), threads, oddBatch()]) },
     { name: 'empty-frames', bytes: concat([header(), frame({ batch: {} }), Uint8Array.of(0), frame({ codeObjects: {} }), frame({ stackNodes: {} }), batch(3, false, 1), trailer(3)]) },
     { name: 'tables-late', bytes: concat([header(), batch(20, false, 5), codes(4), nodes(12), marks, threads, batch(20, false, 50), trailer(40)]) },
+    {
+      name: 'compressed',
+      bytes: concat([
+        header({ formatVersion: 2 }),
+        compressed({ codeObjects: { code: [{ id: 1, name: 'f', qualname: 'f', filename: 'm.py', firstLine: 1, lineStarts: [0], lines: [1] }] } }),
+        nodes(6),
+        compressed({ batch: batchMessage(200, false, 100) }),
+        compressed({ marks: { mark: [{ id: 1, name: 'x'.repeat(300) }] } }),
+        batch(5, false, 5000),
+        trailer(205),
+      ]),
+    },
   ];
 }
 
@@ -1105,7 +1169,7 @@ async function main() {
   return findings ? 1 : 0;
 }
 
-module.exports = { seedFromFile, rng, iterationSeed, varint, makeSeeds, makeInput, mutateOnce, parseStructure, installAllocGuard, fuzzOne, runLoop, classify };
+module.exports = { lz4Encode, seedFromFile, rng, iterationSeed, varint, makeSeeds, makeInput, mutateOnce, parseStructure, installAllocGuard, fuzzOne, runLoop, classify };
 
 const wt = require('node:worker_threads');
 if (!wt.isMainThread && wt.workerData?.fuzzWorker) {

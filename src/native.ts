@@ -42,6 +42,8 @@ export interface TestCaptureSpec {
   marks?: { id: number; name: string }[];
   batches: TestRecord[][];
   trailer?: { records: number; allocations: number; frees: number; durationUs: number; batches: number };
+  /** Large frames LZ4-compressed as the tracer's writer thread writes them. */
+  compress?: boolean;
 }
 
 export interface NativeBinding {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../capture/compress.h"
 #include "../capture/sink.h"
 #include "../capture/wire.h"
 #include "../tracer/tracer.h"
@@ -143,6 +144,11 @@ Napi::Value WriteTestCapture(const Napi::CallbackInfo& info) {
     trailer.duration_us = to_u64(t.Get("durationUs"));
     trailer.batches = to_u64(t.Get("batches"));
     pymemprof::encode_trailer(trailer, out);
+  }
+  if (spec.Has("compress") && spec.Get("compress").ToBoolean()) {  // as the writer thread writes them
+    std::string packed, scratch;
+    pymemprof::compress_frames(out, packed, scratch);
+    out.swap(packed);
   }
   try {
     pymemprof::FileSink sink(path);

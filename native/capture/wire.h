@@ -125,7 +125,8 @@ struct TrailerInfo {
   uint64_t records = 0, allocations = 0, frees = 0, duration_us = 0, batches = 0, dropped_records = 0;
 };
 
-constexpr uint32_t kFormatVersion = 1;
+// 2: frames may be LZ4-compressed (Frame.compressed); readers of version 1 would skip them unseen.
+constexpr uint32_t kFormatVersion = 2;
 constexpr const char* kMagic = "pymemprof";
 
 // Each returns one complete length-delimited Frame appended to `out`.

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <queue>
 
+#include "compress.h"
+
 namespace pymemprof {
 
 CaptureWriter::CaptureWriter(std::unique_ptr<Sink> sink, WriterOptions options)
@@ -130,6 +132,15 @@ void CaptureWriter::finish() {
   sink_->close();
 }
 
+// Tables and batches, on the writer thread: compressed when large (the header and the trailer go
+// through emit() as they are).
+void CaptureWriter::emit_frames(const std::string& bytes) {
+  if (!options_.compress || bytes.empty()) return emit(bytes);
+  compressed_.clear();
+  compress_frames(bytes, compressed_, compress_scratch_);
+  emit(compressed_);
+}
+
 void CaptureWriter::emit(const std::string& bytes) {
   if (failed_.load(std::memory_order_relaxed) || bytes.empty()) return;
   if (!sink_->write(bytes)) {
@@ -210,7 +221,7 @@ void CaptureWriter::cycle(bool final) {
   if (!codes.empty()) encode_code_objects(codes, out_);
   if (!nodes.empty()) encode_stack_nodes(nodes, out_);
   if (!marks.empty()) encode_marks(marks, out_);
-  emit(out_);
+  emit_frames(out_);
 
   uint64_t window = clock_.ticks_for_ns(uint64_t(options_.reorder_window_us) * 1000);
   emit_records(final ? UINT64_MAX : (now > window ? now - window : 0));
@@ -243,7 +254,7 @@ void CaptureWriter::emit_records(uint64_t watermark) {
       out_.clear();
       batch_.finish(out_);
       ++totals_.batches;
-      emit(out_);
+      emit_frames(out_);
     }
   };
   // Merge the sources by time. Each source is already in time order (one thread's own stamps).
@@ -272,7 +283,7 @@ void CaptureWriter::emit_records(uint64_t watermark) {
     out_.clear();
     batch_.finish(out_);
     ++totals_.batches;
-    emit(out_);
+    emit_frames(out_);
   }
   for (auto& s : sources_) {  // drop what has been emitted
     if (s.next == s.pending.size()) {

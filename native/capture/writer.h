@@ -31,6 +31,7 @@ struct WriterOptions {
   // this window only absorbs time stamp counter skew between cores.
   uint32_t reorder_window_us = 100;
   size_t max_batch_records = 65536;
+  bool compress = true;  // large frames LZ4-compressed (compress.h)
   std::function<void(const std::string&)> warn;  // one-line warnings (e.g. disk full)
   // Called once, on the writer thread, when a write fails: the producers should stop pushing (the
   // tracer turns its hooks off). Whatever is pushed after that is drained and discarded.
@@ -102,6 +103,7 @@ class CaptureWriter {
   void run();
   void cycle(bool final);
   void emit(const std::string& bytes);
+  void emit_frames(const std::string& bytes);
   void discard_after_failure();
   void forget_ended_threads();
   void emit_records(uint64_t watermark);
@@ -138,6 +140,7 @@ class CaptureWriter {
   std::vector<std::unique_ptr<RecordRing>> rings_;
   std::vector<Source> sources_;
   std::string out_;
+  std::string compressed_, compress_scratch_;  // emit_frames' buffers (writer thread)
   BatchEncoder batch_;
   uint64_t last_time_us_ = 0;  // times written never go backwards, across batches too
   TrailerInfo totals_;

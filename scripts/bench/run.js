@@ -484,6 +484,16 @@ function targetLines(all, opts) {
         (bad.length ? `; below: ${bad.map((x) => `${x.name} ${ratio(x.x)}`).join(', ')}.` : '.');
     })) L.push(`  - ${s}`);
   }
+  L.push("- Capture size per allocation event at or below memray's (its file as written by default) on every workload:");
+  for (const s of per((v) => {
+    const xs = v.results
+      .filter((r) => !r.skipped && r.events && r.sizes && r.sizes.pymemprof && r.sizes.memray_pyalloc)
+      .map((r) => ({ name: r.name, ours: r.sizes.pymemprof, theirs: r.sizes.memray_pyalloc, ev: r.events.allocations + r.events.frees }));
+    if (!xs.length) return status(null);
+    const bad = xs.filter((x) => x.ours > x.theirs);
+    return `${status(!bad.length)} — ${xs.length - bad.length} of ${xs.length} workloads` +
+      (bad.length ? `; above: ${bad.map((x) => `${x.name} ${fmt(x.ours / x.ev, 2)} vs ${fmt(x.theirs / x.ev, 2)} B/event`).join(', ')}.` : '.');
+  })) L.push(`  - ${s}`);
   return L;
 }
 

@@ -13,13 +13,15 @@ import { pymemprof } from './generated/capture';
 import { BatchArrays, BatchDecoder, DecodedBatch, _readVarint64, Cursor } from './batch-decoder';
 import { BadCaptureError } from '../errors';
 import { toNumber } from './long';
-import { checkFrame, findBatchField } from './wire-check';
+import { checkFrame, findBatchField, findCompressedField } from './wire-check';
+import { lz4DecodeBlock, lz4MaxDecodedSize } from './lz4';
 import { withSampleWeights } from './sampling';
 
 import cap = pymemprof.capture;
 
 export const CAPTURE_MAGIC = 'pymemprof';
-export const SUPPORTED_FORMAT_VERSION = 1;
+/** 2 added compressed frames (Frame.compressed); version 1 captures are read as they are. */
+export const SUPPORTED_FORMAT_VERSION = 2;
 /** Frames larger than this are treated as corruption. */
 export const MAX_FRAME_BYTES = 1 << 30;
 const DEFAULT_CHUNK = 8 << 20;
@@ -294,6 +296,8 @@ async function readFrames(
   let hi = 0; // end of valid bytes in buf
   let filePos = 0; // next file offset to read
   const cursor: Cursor = { pos: 0 };
+  /** Where compressed frames are decoded (reused). */
+  let inflated = Buffer.allocUnsafe(0);
 
   /** Ensures buf[lo, lo+need) is loaded when the file has it; returns false at EOF. */
   const ensure = async (need: number): Promise<boolean> => {
@@ -376,17 +380,17 @@ async function readFrames(
       throw new BadCaptureError(`${path}: corrupt capture: frame at byte offset ${frameOffset} claims ${len} bytes (limit ${maxFrame})`);
     }
     if (hi - lo < headLen + len) await ensure(headLen + len);
-    const start = lo + headLen;
-    const end = start + len;
+    const frameStart = lo + headLen;
+    const frameEnd = frameStart + len;
     const ctx = `${path}: frame at byte offset ${frameOffset}`;
-    lo = end;
+    lo = frameEnd;
     result.frames++;
     result.bytesRead = bufStart + lo;
 
     if (result.header === null) {
       let f: cap.Frame | null = null;
       try {
-        f = checkFrame(buf, start, end) === null ? cap.Frame.decode(buf.subarray(start, end)) : null;
+        f = checkFrame(buf, frameStart, frameEnd) === null ? cap.Frame.decode(buf.subarray(frameStart, frameEnd)) : null;
       } catch {
         f = null;
       }
@@ -409,10 +413,32 @@ async function readFrames(
       break;
     }
     if (len === 0) continue; // an empty Frame: no body to visit
+    // A compressed frame stands for the frame it decodes to.
+    let fb: Buffer = buf;
+    let start = frameStart;
+    let end = frameEnd;
+    const z = findCompressedField(buf, start, end);
+    if (z !== null) {
+      const packed = z.to - z.from;
+      if (z.rawSize > maxFrame || z.rawSize > lz4MaxDecodedSize(packed)) {
+        throw new BadCaptureError(`${ctx}: corrupt compressed frame: ${z.rawSize} bytes claimed from ${packed}`);
+      }
+      if (inflated.length < z.rawSize) inflated = Buffer.allocUnsafe(Math.max(z.rawSize, 2 * inflated.length));
+      if (lz4DecodeBlock(buf, z.from, z.to, inflated, z.rawSize) !== z.rawSize) {
+        throw new BadCaptureError(`${ctx}: corrupt compressed frame: its LZ4 block does not decode to ${z.rawSize} bytes`);
+      }
+      fb = inflated;
+      start = 0;
+      end = z.rawSize;
+      if (end === 0) continue;
+      if (findCompressedField(fb, start, end) !== null || fb[start] === 0x0a) {
+        throw new BadCaptureError(`${ctx}: corrupt compressed frame: it holds a header or another compressed frame`);
+      }
+    }
     // Locate a batch (field 5) without protobufjs.
-    const batchRange = findBatchField(buf, start, end);
+    const batchRange = findBatchField(fb, start, end);
     if (batchRange !== null) {
-      const b = decoder.decode(buf, batchRange[0], batchRange[1], ctx);
+      const b = decoder.decode(fb, batchRange[0], batchRange[1], ctx);
       result.batches++;
       result.records += b.count;
       const wait = visitor.batch?.(b);
@@ -420,11 +446,11 @@ async function readFrames(
       continue;
     }
     // protobufjs misreads some corrupt frames instead of failing (see wire-check.ts).
-    const problem = checkFrame(buf, start, end);
+    const problem = checkFrame(fb, start, end);
     if (problem !== null) throw new BadCaptureError(`${ctx}: corrupt frame: ${problem}`);
     let f: cap.Frame;
     try {
-      f = cap.Frame.decode(buf.subarray(start, end));
+      f = cap.Frame.decode(fb.subarray(start, end));
     } catch (err) {
       throw new BadCaptureError(`${ctx}: corrupt frame: ${(err as Error).message}`, 'BAD_CAPTURE', { cause: err });
     }

@@ -35,6 +35,7 @@ const FRAME: Schema = {
   5: BYTES,
   6: { 1: MARK },
   7: TRAILER,
+  8: { 1: U32, 2: BYTES },
 };
 
 /** End of the varint last read by varint(). */
@@ -151,8 +152,8 @@ export function findBatchField(buf: Uint8Array, start: number, end: number): [nu
       if (len < 0 || len > end - vend) return null;
       p = vend + len;
       if (field === 5) found = [vend, p];
-      else if (field >= 1 && field <= 7) found = null; // a later oneof member wins
-    } else if (field >= 1 && field <= 7) {
+      else if (field >= 1 && field <= 8) found = null; // a later oneof member wins
+    } else if (field >= 1 && field <= 8) {
       return null;
     } else if (wire === 0) {
       if (varint(buf, p, end) < 0) return null;
@@ -165,4 +166,44 @@ export function findBatchField(buf: Uint8Array, start: number, end: number): [nu
     }
   }
   return found;
+}
+
+/**
+ * A compressed frame (Frame field 8, proto/capture.proto) in buf[start, end): its raw size and the
+ * [from, to) of its LZ4 block; null when the frame is not one (or is unusual: checkFrame judges).
+ */
+export function findCompressedField(buf: Uint8Array, start: number, end: number): { rawSize: number; from: number; to: number } | null {
+  let p = start;
+  let body: [number, number] | null = null;
+  while (p < end) {
+    const tag = varint(buf, p, end);
+    if (tag < 0 || tag % 8 !== 2) return null;
+    const len = varint(buf, vend, end);
+    if (len < 0 || len > end - vend) return null;
+    body = Math.floor(tag / 8) === 8 ? [vend, vend + len] : null; // the last oneof member wins
+    p = vend + len;
+  }
+  if (body === null) return null;
+  let rawSize = 0;
+  let from = -1;
+  let to = -1;
+  for (p = body[0]; p < body[1]; ) {
+    const tag = varint(buf, p, body[1]);
+    if (tag < 0) return null;
+    p = vend;
+    if (tag === 8) {
+      rawSize = varint(buf, p, body[1]);
+      if (rawSize < 0) return null;
+      p = vend;
+    } else if (tag === 18) {
+      const len = varint(buf, p, body[1]);
+      if (len < 0 || len > body[1] - vend) return null;
+      from = vend;
+      to = vend + len;
+      p = to;
+    } else {
+      return null;
+    }
+  }
+  return from < 0 ? { rawSize, from: body[1], to: body[1] } : { rawSize, from, to };
 }

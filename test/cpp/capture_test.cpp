@@ -26,7 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../native/third_party/lz4/lz4.h"
 #include "../../native/capture/clock.h"
+#include "../../native/capture/compress.h"
 #include "../../native/capture/record.h"
 #include "../../native/capture/ring.h"
 #include "../../native/capture/sink.h"
@@ -162,6 +164,9 @@ struct Frame {
 };
 
 // Splits a stream into length-delimited Frames; each Frame must hold exactly one oneof member.
+// Frames that split_frames found compressed (tests of the writer check some large ones were).
+size_t compressed_frames_seen = 0;
+
 std::vector<Frame> split_frames(const std::string& stream) {
   std::vector<Frame> frames;
   Reader r(stream);
@@ -170,6 +175,18 @@ std::vector<Frame> split_frames(const std::string& stream) {
     auto fields = parse_message(frame);
     if (fields.size() != 1) throw std::runtime_error("a Frame must hold exactly one body");
     if (fields[0].wire_type != 2) throw std::runtime_error("Frame body is not a message");
+    if (fields[0].number == 8) {  // Compressed { raw_size = 1; lz4 = 2 }: the Frame it stands for
+      auto z = parse_message(fields[0].bytes);
+      uint64_t raw_size = uint_of(z, 1);
+      std::string packed = string_of(z, 2);
+      std::string inner(raw_size, '\0');
+      int n = LZ4_decompress_safe(packed.data(), &inner[0], static_cast<int>(packed.size()), static_cast<int>(raw_size));
+      if (n < 0 || static_cast<uint64_t>(n) != raw_size) throw std::runtime_error("compressed frame does not decompress to its size");
+      fields = parse_message(inner);
+      if (fields.size() != 1 || fields[0].wire_type != 2) throw std::runtime_error("bad compressed Frame");
+      if (fields[0].number == 1 || fields[0].number == 8) throw std::runtime_error("header or nested compression inside a compressed frame");
+      ++compressed_frames_seen;
+    }
     if (fields[0].number < 1 || fields[0].number > 7) throw std::runtime_error("unknown Frame body");
     frames.push_back({fields[0].number, fields[0].bytes});
   }
@@ -355,7 +372,7 @@ TEST(Wire, HeaderRoundTrip) {
   ASSERT_EQ(frames[0].kind, kHeaderFrame);
   auto f = parse_message(frames[0].body);
   EXPECT_EQ(string_of(f, 1), "pymemprof");
-  EXPECT_EQ(uint_of(f, 2), 1u);
+  EXPECT_EQ(uint_of(f, 2), 2u);  // kFormatVersion
   EXPECT_EQ(string_of(f, 3), "3.11.7");
   EXPECT_EQ(uint_of(f, 4), 0x030b07f0u);
   auto geometry = parse_message(string_of(f, 5));
@@ -581,6 +598,52 @@ TEST(BatchEncoder, SecondBatchStartsFresh) {
   ASSERT_EQ(dec.size(), 2u);
   EXPECT_EQ(dec[1].address, 0x10u);
   EXPECT_EQ(dec[1].time_us, 401u);
+}
+
+TEST(Compress, LargeFramesShrinkAndReadBackTheSame) {
+  HeaderInfo h;
+  h.python_version = "3.12.1";
+  h.argv = {"prog.py"};
+  std::string in;
+  encode_header(h, in);
+  // A batch like a loop's: the same few kinds, stacks and address steps over and over.
+  BatchEncoder enc;
+  for (int i = 0; i < 20000; ++i) {
+    RecordKind k = i % 2 == 0 ? RecordKind::kAllocObj : RecordKind::kFreeObj;
+    enc.add(make_record(k, 0x7f0000000000ull + uint64_t(i % 64) * 32, 32, static_cast<uint32_t>(1 + i % 7), 0), 1, uint64_t(1000 + i / 3));
+  }
+  enc.finish(in);
+  encode_marks({{1, "phase"}}, in);
+  TrailerInfo t;
+  t.records = 20000;
+  encode_trailer(t, in);
+
+  std::string out, scratch;
+  size_t before = compressed_frames_seen;
+  compress_frames(in, out, scratch);
+  EXPECT_LT(out.size() * 4, in.size()) << "the repetitive batch should shrink at least 4x";
+  auto plain = split_frames(in);
+  size_t seen_plain = compressed_frames_seen;
+  auto read = split_frames(out);
+  EXPECT_EQ(compressed_frames_seen - seen_plain, 1u) << "only the batch is large enough";
+  EXPECT_EQ(seen_plain, before);
+  ASSERT_EQ(read.size(), plain.size());
+  for (size_t i = 0; i < read.size(); ++i) {
+    EXPECT_EQ(read[i].kind, plain[i].kind);
+    EXPECT_EQ(read[i].body, plain[i].body);
+  }
+  EXPECT_EQ(out.substr(0, 20), in.substr(0, 20)) << "the header stays readable as it is";
+}
+
+TEST(Compress, IncompressibleFramesStayAsTheyAre) {
+  std::mt19937_64 rng(3);
+  std::string noise;
+  for (int i = 0; i < 5000; ++i) noise += static_cast<char>(rng() & 0xff);
+  std::string in;
+  encode_marks({{1, noise}}, in);
+  std::string out, scratch;
+  compress_frames(in, out, scratch);
+  EXPECT_EQ(out, in);
 }
 
 TEST(BatchEncoder, TimeNeverGoesBackwardsWithinABatch) {
@@ -1086,6 +1149,7 @@ TEST(CaptureWriter, WriteFailureStopsRecordingAndKeepsProducersRunning) {
   WriterOptions o;
   o.warn = [&](const std::string& s) { warnings.push_back(s); };
   o.on_failure = [&] { stopped.fetch_add(1); };
+  o.compress = false;  // these records would compress far below the sink's limit
   CaptureWriter w(std::move(owned), o);
   w.set_header(test_header());
   w.start();

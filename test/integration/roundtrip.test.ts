@@ -169,7 +169,7 @@ describeIf(`round trip C++ writer → TypeScript reader (addon of CPython ${py?.
     expect(got.length).toBe(spec.batches.length);
     got.forEach((b, i) => expect(b, `batch ${i}`).toEqual(spec.batches[i]!.map(expected)));
     expect(read.header).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       pythonVersion: '3.12.1',
       pythonHexversion: 0x030c01f0,
       geometry: { arenaSize: 1 << 20, poolSize: 16 << 10, alignment: 16, smallRequestThreshold: 512 },
@@ -198,6 +198,35 @@ describeIf(`round trip C++ writer → TypeScript reader (addon of CPython ${py?.
       batchNo++;
     }
     expect(batchNo).toBe(spec.batches.length);
+  });
+
+  test('compressed as the writer writes them: smaller, with the same records and tables', async () => {
+    // Batches shaped like a loop's (few addresses, kinds and stacks): they compress.
+    const loopy = spec.batches.map((b) => b.map((r, i) => ({ ...r, address: 0x7f0000001000n + BigInt((i % 32) * 16), size: 32, stack: i % 3, timeUs: 1000 + i })));
+    const write = (name: string, compress: boolean): { file: string; bytes: Uint8Array } => {
+      const f = path.join(dir, name);
+      native.writeTestCapture(f, { ...spec, batches: loopy, compress });
+      return { file: f, bytes: new Uint8Array(fs.readFileSync(f)) };
+    };
+    const plain = write('plain.bin', false);
+    const packed = write('packed.bin', true);
+    const compressedFrames = frameRanges(packed.bytes).filter((f) => pymemprof.capture.Frame.decode(packed.bytes.subarray(f.start, f.end)).compressed).length;
+    expect(compressedFrames).toBeGreaterThan(loopy.length / 2); // all but the few small ones
+    expect(packed.bytes.length * 2).toBeLessThan(plain.bytes.length);
+    const readAll = async (file: string) => {
+      const got: ReturnType<typeof rows>[] = [];
+      const tables = new CaptureTables();
+      const read = await readCapture(file, withTables(tables, { batch: (b) => got.push(rows(b)) }), { chunkSize: 4096 });
+      return { got, read, tables };
+    };
+    const a = await readAll(plain.file);
+    const b = await readAll(packed.file);
+    expect(b.read.warnings).toEqual(a.read.warnings);
+    expect(b.got).toEqual(a.got);
+    expect(b.got.length).toBe(loopy.length);
+    expect(b.read.trailer).toEqual(a.read.trailer);
+    expect(b.tables.stack(2)).toEqual(a.tables.stack(2));
+    expect(b.tables.threads.get(2)).toEqual({ id: 2, nativeId: 2 ** 40, name: 'worker' });
   });
 
   test('a file cut at many offsets reads back every complete batch, with a warning', async () => {

@@ -363,7 +363,7 @@ describe('hostile captures', () => {
   });
 
   it('protobufjs errors from the reference decoder are BadCaptureError naming the input', () => {
-    expectBatchRejected(() => referenceDecodeBatchFrame(Uint8Array.of(0x47), 'f.bin: frame at byte offset 9'), /^f\.bin: frame at byte offset 9: corrupt record batch: invalid wire type 7 at offset 1$/);
+    expectBatchRejected(() => referenceDecodeBatchFrame(Uint8Array.of(0x4f), 'f.bin: frame at byte offset 9'), /^f\.bin: frame at byte offset 9: corrupt record batch: invalid wire type 7 at offset 1$/);
     expectBatchRejected(() => referenceDecodeBatchFrame(cap.Frame.encode({ trailer: {} }).finish(), 'ctx'), /^ctx: reference decoder: frame holds no batch$/);
     expectBatchRejected(() => referenceDecodeRecordBatch(Uint8Array.of(0x0a, 0x05, 1), 'ctx'), /^ctx: corrupt record batch: index out of range/);
   });

@@ -15,6 +15,7 @@ export namespace pymemprof {
             batch?: (pymemprof.capture.IRecordBatch|null);
             marks?: (pymemprof.capture.IMarks|null);
             trailer?: (pymemprof.capture.ITrailer|null);
+            compressed?: (pymemprof.capture.ICompressed|null);
         }
 
         class Frame implements IFrame {
@@ -26,10 +27,25 @@ export namespace pymemprof {
             public batch?: (pymemprof.capture.IRecordBatch|null);
             public marks?: (pymemprof.capture.IMarks|null);
             public trailer?: (pymemprof.capture.ITrailer|null);
-            public body?: ("header"|"codeObjects"|"stackNodes"|"threads"|"batch"|"marks"|"trailer");
+            public compressed?: (pymemprof.capture.ICompressed|null);
+            public body?: ("header"|"codeObjects"|"stackNodes"|"threads"|"batch"|"marks"|"trailer"|"compressed");
             public static create(properties?: pymemprof.capture.IFrame): pymemprof.capture.Frame;
             public static encode(message: pymemprof.capture.IFrame, writer?: $protobuf.Writer): $protobuf.Writer;
             public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): pymemprof.capture.Frame;
+        }
+
+        interface ICompressed {
+            rawSize?: (number|null);
+            lz4?: (Uint8Array|null);
+        }
+
+        class Compressed implements ICompressed {
+            constructor(properties?: pymemprof.capture.ICompressed);
+            public rawSize: number;
+            public lz4: Uint8Array;
+            public static create(properties?: pymemprof.capture.ICompressed): pymemprof.capture.Compressed;
+            public static encode(message: pymemprof.capture.ICompressed, writer?: $protobuf.Writer): $protobuf.Writer;
+            public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): pymemprof.capture.Compressed;
         }
 
         interface IHeader {

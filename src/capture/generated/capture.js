@@ -42,6 +42,7 @@ $root.pymemprof = (function() {
              * @property {pymemprof.capture.IRecordBatch|null} [batch] Frame batch
              * @property {pymemprof.capture.IMarks|null} [marks] Frame marks
              * @property {pymemprof.capture.ITrailer|null} [trailer] Frame trailer
+             * @property {pymemprof.capture.ICompressed|null} [compressed] Frame compressed
              */
 
             /**
@@ -115,17 +116,25 @@ $root.pymemprof = (function() {
              */
             Frame.prototype.trailer = null;
 
+            /**
+             * Frame compressed.
+             * @member {pymemprof.capture.ICompressed|null|undefined} compressed
+             * @memberof pymemprof.capture.Frame
+             * @instance
+             */
+            Frame.prototype.compressed = null;
+
             // OneOf field names bound to virtual getters and setters
             var $oneOfFields;
 
             /**
              * Frame body.
-             * @member {"header"|"codeObjects"|"stackNodes"|"threads"|"batch"|"marks"|"trailer"|undefined} body
+             * @member {"header"|"codeObjects"|"stackNodes"|"threads"|"batch"|"marks"|"trailer"|"compressed"|undefined} body
              * @memberof pymemprof.capture.Frame
              * @instance
              */
             Object.defineProperty(Frame.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["header", "codeObjects", "stackNodes", "threads", "batch", "marks", "trailer"]),
+                get: $util.oneOfGetter($oneOfFields = ["header", "codeObjects", "stackNodes", "threads", "batch", "marks", "trailer", "compressed"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -171,6 +180,8 @@ $root.pymemprof = (function() {
                     $root.pymemprof.capture.Marks.encode(message.marks, writer.uint32(/* id 6, wireType 2 =*/50).fork(), q + 1).ldelim();
                 if (message.trailer != null && Object.hasOwnProperty.call(message, "trailer"))
                     $root.pymemprof.capture.Trailer.encode(message.trailer, writer.uint32(/* id 7, wireType 2 =*/58).fork(), q + 1).ldelim();
+                if (message.compressed != null && Object.hasOwnProperty.call(message, "compressed"))
+                    $root.pymemprof.capture.Compressed.encode(message.compressed, writer.uint32(/* id 8, wireType 2 =*/66).fork(), q + 1).ldelim();
                 return writer;
             };
 
@@ -236,6 +247,10 @@ $root.pymemprof = (function() {
                             message.trailer = $root.pymemprof.capture.Trailer.decode(reader, reader.uint32(), undefined, long + 1);
                             break;
                         }
+                    case 8: {
+                            message.compressed = $root.pymemprof.capture.Compressed.decode(reader, reader.uint32(), undefined, long + 1);
+                            break;
+                        }
                     default:
                         reader.skipType(tag & 7, long);
                         break;
@@ -250,6 +265,140 @@ $root.pymemprof = (function() {
             };
 
             return Frame;
+        })();
+
+        capture.Compressed = (function() {
+
+            /**
+             * Properties of a Compressed.
+             * @memberof pymemprof.capture
+             * @interface ICompressed
+             * @property {number|null} [rawSize] Compressed rawSize
+             * @property {Uint8Array|null} [lz4] Compressed lz4
+             */
+
+            /**
+             * Constructs a new Compressed.
+             * @memberof pymemprof.capture
+             * @classdesc Represents a Compressed.
+             * @implements ICompressed
+             * @constructor
+             * @param {pymemprof.capture.ICompressed=} [properties] Properties to set
+             */
+            function Compressed(properties) {
+                if (properties)
+                    for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            }
+
+            /**
+             * Compressed rawSize.
+             * @member {number} rawSize
+             * @memberof pymemprof.capture.Compressed
+             * @instance
+             */
+            Compressed.prototype.rawSize = 0;
+
+            /**
+             * Compressed lz4.
+             * @member {Uint8Array} lz4
+             * @memberof pymemprof.capture.Compressed
+             * @instance
+             */
+            Compressed.prototype.lz4 = $util.newBuffer([]);
+
+            /**
+             * Creates a new Compressed instance using the specified properties.
+             * @function create
+             * @memberof pymemprof.capture.Compressed
+             * @static
+             * @param {pymemprof.capture.ICompressed=} [properties] Properties to set
+             * @returns {pymemprof.capture.Compressed} Compressed instance
+             */
+            Compressed.create = function create(properties) {
+                return new Compressed(properties);
+            };
+
+            /**
+             * Encodes the specified Compressed message. Does not implicitly {@link pymemprof.capture.Compressed.verify|verify} messages.
+             * @function encode
+             * @memberof pymemprof.capture.Compressed
+             * @static
+             * @param {pymemprof.capture.ICompressed} message Compressed message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Compressed.encode = function encode(message, writer, q) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (q === undefined)
+                    q = 0;
+                if (q > $util.recursionLimit)
+                    throw Error("max depth exceeded");
+                if (message.rawSize != null && Object.hasOwnProperty.call(message, "rawSize"))
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.rawSize);
+                if (message.lz4 != null && Object.hasOwnProperty.call(message, "lz4"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.lz4);
+                return writer;
+            };
+
+            /**
+             * Decodes a Compressed message from the specified reader or buffer.
+             * @function decode
+             * @memberof pymemprof.capture.Compressed
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {pymemprof.capture.Compressed} Compressed
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Compressed.decode = function decode(reader, length, error, long) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (long === undefined)
+                    long = 0;
+                if (long > $Reader.recursionLimit)
+                    throw Error("maximum nesting depth exceeded");
+                var end, message;
+                if (length === undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = new $root.pymemprof.capture.Compressed();
+                while (reader.pos < end) {
+                    var tag = reader.uint32();
+                    if (tag === error)
+                        break;
+                    switch (tag >>> 3) {
+                    case 1: {
+                            message.rawSize = reader.uint32();
+                            break;
+                        }
+                    case 2: {
+                            message.lz4 = reader.bytes();
+                            break;
+                        }
+                    default:
+                        reader.skipType(tag & 7, long);
+                        break;
+                    }
+                }
+                if (length !== undefined) {
+                    if (reader.pos !== end)
+                        throw RangeError("index out of range");
+                    reader.len = length;
+                }
+                return message;
+            };
+
+            return Compressed;
         })();
 
         capture.Header = (function() {
