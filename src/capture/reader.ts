@@ -142,8 +142,8 @@ export interface ReadOptions {
   stage?: { create: () => BatchStage; module: string };
 }
 
-/** Files from this size up are read on a worker thread (its start-up costs a few tens of ms). */
-export const WORKER_MIN_BYTES = 16 << 20;
+/** Files from this size up are read on a worker thread (its start-up costs a few tens of ms; a compressed capture holds 1-2 M records per 2 MiB). */
+export const WORKER_MIN_BYTES = 2 << 20;
 
 /** A visitor that feeds the tables into a CaptureTables, then forwards everything to `next`. */
 export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): CaptureVisitor {
