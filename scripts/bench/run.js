@@ -445,6 +445,18 @@ function targetLines(all, opts) {
   const L = [];
   const N = opts.sampleBytes;
   const per = (f) => all.map((v) => `CPython ${v.version}: ${f(v, derive(v))}`);
+  L.push('- Full tracing: geometric mean of `pymemprof` / plain ≤ 1.50×, no workload above 3×, below `memray --trace-python-allocators` on every workload:');
+  for (const s of per((v) => {
+    const rs = v.results.filter((r) => !r.skipped && r.median && r.median.pymemprof > 0 && r.median.plain > 0);
+    if (!rs.length) return status(null);
+    const q = rs.map((r) => ({ name: r.name, x: r.median.pymemprof / r.median.plain, m: r.median.memray_pyalloc }));
+    const g = geomean(q.map((x) => x.x));
+    const worst = q.reduce((a, b) => (b.x > a.x ? b : a));
+    const slower = rs.filter((r) => r.median.memray_pyalloc > 0 && r.median.pymemprof >= r.median.memray_pyalloc).map((r) => r.name);
+    const met = g <= 1.5 && worst.x <= 3 && !slower.length;
+    return `${status(met)} — geometric mean ${ratio(g)}, highest ${worst.name} ${ratio(worst.x)}` +
+      (slower.length ? `; not below memray on: ${slower.join(', ')}.` : '; below memray on every workload.');
+  })) L.push(`  - ${s}`);
   L.push(`- Sampled overhead — geometric mean of \`pymemprof --sample-bytes ${N}\` / plain ≤ ${TARGET_SAMPLED_OVERHEAD.toFixed(2)}×:`);
   for (const s of per((v, d) => {
     if (!d.sampled.length) return status(null);
