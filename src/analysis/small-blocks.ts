@@ -35,11 +35,11 @@ export class SmallBlockSlots {
   /** Entries, stride doubles each, in per-region chunks. */
   data: Float64Array;
   readonly stride: number;
-  /** Regions holding at least one live block. */
+  /** Open regions: holding live blocks, or emptied recently (see vacate). */
   regions = 0;
   /** Live blocks kept here. */
   count = 0;
-  /** Region of the last find/take (what fill/vacate act on). */
+  /** Region of the last find/take (what filled/vacate act on). */
   private region = -1;
 
   // Region directory: open addressing from region number to region id, linear probing.
