@@ -3,7 +3,7 @@
  * PymemprofErrors carrying their exit code; nothing here calls process.exit.
  */
 import * as fs from 'node:fs';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { PymemprofError } from '../errors';
 import { parseRunArgs } from './run-args';
 
@@ -66,7 +66,9 @@ function collectOption(value: string, previous: string[] | undefined): string[] 
 }
 
 export function buildProgram(setExit: (code: number) => void): Command {
-  const program = new Command('pymemprof')
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Command: CommandClass } = require('commander') as typeof import('commander');
+  const program: Command = new CommandClass('pymemprof')
     .description('Memory profiler for CPython programs: every allocation with its full stack')
     .version(require('../../package.json').version)
     .exitOverride()
@@ -173,8 +175,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
 export async function main(argv: string[] = process.argv): Promise<number> {
   let code = 0;
-  const program = buildProgram((c) => (code = c));
   try {
+    // `run` parses its own arguments: it starts without loading commander (its start-up is part of
+    // every traced run's wall time).
+    if (argv[2] === 'run') return await runCommand(argv.slice(3));
+    const program = buildProgram((c) => (code = c));
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof PymemprofError) {
