@@ -20,7 +20,7 @@
  * Entries are `stride` doubles in `data`: [address (0: empty), payload…]; the caller reads and writes
  * the payload at the offset returned.
  */
-import { addressHash } from './address-hash';
+import { AddrMap } from './arena-addr-map';
 
 /** Largest block size kept here (pymalloc's SMALL_REQUEST_THRESHOLD on every supported CPython). */
 export const SMALL_BLOCK_MAX = 512;
@@ -42,11 +42,8 @@ export class SmallBlockSlots {
   /** Region of the last find/take (what filled/vacate act on). */
   private region = -1;
 
-  // Region directory: open addressing from region number to region id, linear probing.
-  private dirKeys: Float64Array; // region number + 1 (0: empty)
-  private dirIds: Int32Array;
-  private dirShift: number;
-  private dirMask: number;
+  /** Region directory: region number + 1 (AddrMap keys are nonzero) → region id. */
+  private readonly directory = new AddrMap(64);
   // Per region id: its number, slot width, first entry offset, live blocks.
   private regNumber = new Float64Array(64);
   private regWidth = new Int32Array(64);
@@ -71,10 +68,6 @@ export class SmallBlockSlots {
   constructor(stride: number) {
     this.stride = stride;
     this.data = new Float64Array(1 << 16);
-    this.dirKeys = new Float64Array(64);
-    this.dirIds = new Int32Array(64);
-    this.dirShift = 32 - 6;
-    this.dirMask = 63;
     for (let w = 0; w <= SMALL_BLOCK_MAX / GRANULE; w++) this.freeChunks.push([]);
   }
 
@@ -145,20 +138,11 @@ export class SmallBlockSlots {
   }
 
   private lookup(number: number): number {
-    const keys = this.dirKeys;
-    const key = number + 1;
-    let i = addressHash(number, this.dirShift);
-    while (true) {
-      const k = keys[i]!;
-      if (k === key) {
-        const id = this.dirIds[i]!;
-        this.lastNumber = number;
-        this.lastId = id;
-        return id;
-      }
-      if (k === 0) return -1;
-      i = (i + 1) & this.dirMask;
-    }
+    const id = this.directory.get(number + 1);
+    if (id === undefined) return -1;
+    this.lastNumber = number;
+    this.lastId = id;
+    return id;
   }
 
   private open(number: number, width: number): number {
@@ -168,7 +152,7 @@ export class SmallBlockSlots {
     this.regLive[id] = 0;
     this.regOpen[id] = 1;
     this.regBase[id] = this.chunk(width);
-    this.dirInsert(number + 1, id);
+    this.directory.set(number + 1, id);
     this.regions++;
     this.lastNumber = number;
     this.lastId = id;
@@ -210,7 +194,7 @@ export class SmallBlockSlots {
     this.regLive[id] = 0;
     this.freeChunks[this.regWidth[id]! / GRANULE]!.push(this.regBase[id]!);
     this.freeIds.push(id);
-    this.dirDelete(number + 1);
+    this.directory.delete(number + 1);
     this.regions--;
     this.region = -1;
     if (this.lastNumber === number) {
@@ -238,59 +222,6 @@ export class SmallBlockSlots {
     const d = new Float64Array(n);
     d.set(this.data.subarray(0, this.dataEnd));
     this.data = d;
-  }
-
-  private dirInsert(key: number, id: number): void {
-    if ((this.regions + 1) * 2 > this.dirKeys.length) this.dirGrow();
-    const keys = this.dirKeys;
-    let i = addressHash(key - 1, this.dirShift);
-    while (keys[i] !== 0) i = (i + 1) & this.dirMask;
-    keys[i] = key;
-    this.dirIds[i] = id;
-  }
-
-  private dirDelete(key: number): void {
-    const keys = this.dirKeys;
-    const ids = this.dirIds;
-    const mask = this.dirMask;
-    let i = addressHash(key - 1, this.dirShift);
-    while (keys[i] !== key) {
-      if (keys[i] === 0) return;
-      i = (i + 1) & mask;
-    }
-    // Backward-shift deletion, as in LiveTable.delete.
-    let j = i;
-    while (true) {
-      j = (j + 1) & mask;
-      const k = keys[j]!;
-      if (k === 0) break;
-      const home = addressHash(k - 1, this.dirShift);
-      const stays = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (!stays) {
-        keys[i] = k;
-        ids[i] = ids[j]!;
-        i = j;
-      }
-    }
-    keys[i] = 0;
-  }
-
-  private dirGrow(): void {
-    const oldKeys = this.dirKeys;
-    const oldIds = this.dirIds;
-    const n = oldKeys.length * 2;
-    this.dirKeys = new Float64Array(n);
-    this.dirIds = new Int32Array(n);
-    this.dirShift--;
-    this.dirMask = n - 1;
-    for (let o = 0; o < oldKeys.length; o++) {
-      const k = oldKeys[o]!;
-      if (k === 0) continue;
-      let i = addressHash(k - 1, this.dirShift);
-      while (this.dirKeys[i] !== 0) i = (i + 1) & this.dirMask;
-      this.dirKeys[i] = k;
-      this.dirIds[i] = oldIds[o]!;
-    }
   }
 }
 
