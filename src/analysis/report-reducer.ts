@@ -28,6 +28,7 @@
 import { DecodedBatch } from '../capture/batch-decoder';
 import { CaptureTables } from '../capture/reader';
 import { BlockTable } from './block-table';
+import { NativeReportPass, nativePasses } from './native-passes';
 import { PairIndex } from './pair-index';
 import { RowStage, RowStageState } from './row-stage';
 
@@ -88,7 +89,7 @@ export class ReportReducer {
   private readonly blocks = new BlockTable();
 
   /** The order-independent half: rows, totals, size histogram, domains (see row-stage.ts). */
-  private readonly stage = new RowStage();
+  private readonly stage: RowStage;
   private rowsScratch = new Uint32Array(1024);
   /** Temporary bytes and count per row (TEMP_STRIDE), grown as rows appear. */
   private rowTemp: Float64Array = new Float64Array(1024 * TEMP_STRIDE);
@@ -130,10 +131,22 @@ export class ReportReducer {
   private cLen = 0;
   private finished = false;
 
-  constructor(tables: CaptureTables, options: { temporaryThreshold?: number } = {}) {
+  /** The native kernel running the ordered half (native-passes.ts), or null. */
+  private readonly kernel: NativeReportPass | null;
+
+  /** `native`: use the native kernel when it is built (default true). */
+  constructor(tables: CaptureTables, options: { temporaryThreshold?: number; native?: boolean } = {}) {
     this.tables = tables;
     this.temporaryThreshold = Math.max(1, options.temporaryThreshold ?? 1);
     this.bPeakIdx[0] = -1;
+    const passes = options.native === false ? null : nativePasses();
+    this.kernel = passes ? new passes.ReportPass(this.temporaryThreshold) : null;
+    this.stage = new RowStage(options.native !== false);
+  }
+
+  /** True when the native kernel runs the ordered half. */
+  get isNative(): boolean {
+    return this.kernel !== null;
   }
 
   // ---- the order-independent half ----
@@ -324,6 +337,10 @@ export class ReportReducer {
    */
   private replay(b: DecodedBatch, rows: Uint32Array): void {
     if (this.finished) throw new Error('ReportReducer: add() after finish()');
+    if (this.kernel) {
+      this.kernel.add(b.kind, b.address, b.size, rows, b.timeUs, b.count);
+      return;
+    }
     const { kind, address, size, timeUs } = b;
     const blocks = this.blocks;
     const n = b.count;
@@ -445,6 +462,10 @@ export class ReportReducer {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    if (this.kernel) {
+      this.adoptKernel(this.kernel);
+      return;
+    }
     const c = this.cur;
     this.flushPending(2 * c + 1);
     this.bEnd[c] = this.liveBytes;
@@ -456,6 +477,38 @@ export class ReportReducer {
       this.commit(row, ap, POS_END, size, 1);
     });
   }
+
+  /** Takes over the kernel's results into this reducer's fields (the accessors below read those). */
+  private adoptKernel(kernel: NativeReportPass): void {
+    kernel.finish();
+    const f = kernel.figures();
+    this.records = f[0]!;
+    this.allocIndex = f[1]!;
+    this.frees = f[2]!;
+    this.unknownFrees = f[3]!;
+    this.liveBytes = f[4]!;
+    this.peakBytes = f[5]!;
+    this.peakTimeUs = f[6]!;
+    this.lastTimeUs = f[7]!;
+    this.kernelLiveBlocks = f[8]!;
+    const marks = kernel.marks();
+    for (let i = 0; i < marks.length; i += 2) this.marks.push({ id: marks[i]!, timeUs: marks[i + 1]! });
+    this.rowTemp = kernel.rowTemporary();
+    const tl = kernel.timeline();
+    this.widthUs = tl.widthUs;
+    this.cur = tl.peak.length - 1;
+    this.bPeak.set(tl.peak);
+    this.bPeakIdx.set(tl.peakIdx);
+    this.bEnd.set(tl.end);
+    const t = kernel.temporal();
+    this.cRow = t.row;
+    this.cAp = t.ap;
+    this.cFp = t.fp;
+    this.cBytes = t.bytes;
+    this.cCount = t.count;
+    this.cLen = t.length;
+  }
+  private kernelLiveBlocks = 0;
 
   figures(): ReportFigures {
     const f = this.stage.figures;
@@ -470,7 +523,7 @@ export class ReportReducer {
       peakBytes: this.peakBytes,
       peakTimeUs: this.peakTimeUs,
       endBytes: this.liveBytes,
-      endBlocks: this.blocks.size,
+      endBlocks: this.kernel ? this.kernelLiveBlocks : this.blocks.size,
       lastTimeUs: this.lastTimeUs,
       marks: this.marks,
     };

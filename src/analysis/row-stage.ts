@@ -12,6 +12,7 @@
 import { DecodedBatch } from '../capture/batch-decoder';
 import type { BatchStage, StackNodesChunk } from '../capture/reader';
 import { PairIndex } from './pair-index';
+import { NativeRowStage, nativePasses } from './native-passes';
 
 /** Domain (0 RAW, 1 MEM, 2 OBJ) of the ALLOC_* and RESIZE_* kinds. */
 const DOMAIN_OF_KIND = Uint8Array.from([0, 0, 1, 2, 0, 0, 0, 0, 1, 2, 0, 0, 0]);
@@ -63,6 +64,23 @@ export class RowStage implements BatchStage {
   private totalAllocated = 0;
   private unknownStacks = 0;
 
+  /** The native kernel doing batch(), or null; its state is loaded here when asked for (sync). */
+  private readonly kernel: NativeRowStage | null;
+  private kernelSynced = true;
+
+  /** `native`: use the native kernel when it is built (default true; see native-passes.ts). */
+  constructor(native = true) {
+    const passes = native ? nativePasses() : null;
+    this.kernel = passes ? new passes.RowStage() : null;
+  }
+
+  private sync(): void {
+    if (this.kernel && !this.kernelSynced) {
+      this.load(this.kernel.result());
+      this.kernelSynced = true;
+    }
+  }
+
   /** Tracks the largest defined node id (the reader has already refused ids beyond maxStackNodeId). */
   stackNodes(chunk: StackNodesChunk): void {
     for (const id of chunk.id) if (id > this.maxNodeId) this.maxNodeId = id;
@@ -70,6 +88,11 @@ export class RowStage implements BatchStage {
 
   /** Writes the row of every allocation record to rowOut (may be b.stack itself); other records: 0. */
   batch(b: DecodedBatch, rowOut: Uint32Array = b.stack): void {
+    if (this.kernel) {
+      this.kernelSynced = false;
+      this.kernel.batch(b.kind, b.size, b.stack, b.thread, b.count, this.maxNodeId, rowOut);
+      return;
+    }
     const { kind, size, stack, thread } = b;
     const n = b.count;
     const maxNode = this.maxNodeId;
@@ -143,25 +166,32 @@ export class RowStage implements BatchStage {
   }
 
   get rows(): number {
+    this.sync();
     return this.rowCount;
   }
   get figures(): { allocations: number; resizes: number; totalAllocated: number; unknownStacks: number } {
+    this.sync();
     return { allocations: this.allocations, resizes: this.resizes, totalAllocated: this.totalAllocated, unknownStacks: this.unknownStacks };
   }
   get sizeHistogram(): Float64Array {
+    this.sync();
     return this.hist;
   }
   get domains(): { count: number[]; bytes: number[] } {
+    this.sync();
     return { count: this.domainCount, bytes: this.domainBytes };
   }
   rowStacks(): Uint32Array {
+    this.sync();
     return this.rowStack.subarray(0, this.rowCount);
   }
   rowThreads(): Uint32Array {
+    this.sync();
     return this.rowThread.subarray(0, this.rowCount);
   }
   /** Bytes and count of every row's allocations. */
   rowTotals(): { bytes: Float64Array; count: Float64Array } {
+    this.sync();
     const n = this.rowCount;
     const t = this.loadedTotals ?? this.gatherTotals();
     const bytes = new Float64Array(n);
@@ -191,6 +221,7 @@ export class RowStage implements BatchStage {
   }
 
   result(): RowStageState {
+    this.sync();
     const n = this.rowCount;
     return {
       rowCount: n,

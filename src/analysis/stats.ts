@@ -16,6 +16,7 @@
 import { DecodedBatch } from '../capture/batch-decoder';
 import { CaptureTables, FrameLocation } from '../capture/reader';
 import { LiveTable } from './live-table';
+import { NativeStatsPass, nativePasses } from './native-passes';
 
 export interface PeakLocation {
   file: string;
@@ -60,9 +61,19 @@ function changeNode(nodes: Float64Array, n: number, bytes: number, blocks: numbe
   nodes[o + 1] += blocks;
 }
 
+export interface StatsReducerOptions {
+  /** Use the native kernel when it is built (default true; see native-passes.ts). */
+  native?: boolean;
+}
+
 export class StatsReducer {
   readonly tables: CaptureTables;
+  /** The TypeScript pass's live blocks (empty when the native kernel runs the pass). */
   readonly live = new LiveTable();
+  /** The native kernel running this pass, or null. */
+  private readonly kernel: NativeStatsPass | null;
+  /** The kernel's figures and nodes, fetched once after the last batch. */
+  private kernelFigures: Float64Array | null = null;
 
   private allocations = 0;
   private frees = 0;
@@ -83,9 +94,28 @@ export class StatsReducer {
    */
   private nodes: Float64Array = new Float64Array(1024 * NODE_STRIDE);
 
-  constructor(tables: CaptureTables) {
+  constructor(tables: CaptureTables, options: StatsReducerOptions = {}) {
     this.tables = tables;
+    const passes = options.native === false ? null : nativePasses();
+    this.kernel = passes ? new passes.StatsPass() : null;
   }
+
+  /** True when the native kernel runs this pass. */
+  get isNative(): boolean {
+    return this.kernel !== null;
+  }
+
+  /** Takes over the native kernel's results (after the last batch; again after more batches). */
+  private syncKernel(): void {
+    if (!this.kernel || this.kernelFigures) return;
+    const f = (this.kernelFigures = this.kernel.figures());
+    [this.allocations, this.frees, this.resizes, this.records, this.unknownFrees, this.unknownStacks] = [f[0]!, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!];
+    [this.totalAllocated, this.liveBytes, this.kernelLiveBlocks, this.peakBytes, this.peakTimeUs, this.lastTimeUs, this.peakGen] = [
+      f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!,
+    ];
+    this.nodes = this.kernel.nodes();
+  }
+  private kernelLiveBlocks = 0;
 
   private ensureNodes(maxId: number): void {
     let len = this.nodes.length / NODE_STRIDE;
@@ -101,6 +131,11 @@ export class StatsReducer {
    * changeNode and the live table's methods are small enough for the compiler to inline.
    */
   add(b: DecodedBatch): void {
+    if (this.kernel) {
+      this.kernelFigures = null;
+      this.kernel.add(b.kind, b.address, b.size, b.stack, b.timeUs, b.count, this.tables.maxNodeId);
+      return;
+    }
     const { kind, address, size, stack, timeUs } = b;
     const live = this.live;
     const maxNode = this.tables.maxNodeId;
@@ -169,6 +204,7 @@ export class StatsReducer {
   }
 
   figures(): StatsFigures {
+    this.syncKernel();
     return {
       allocations: this.allocations,
       frees: this.frees,
@@ -178,7 +214,7 @@ export class StatsReducer {
       unknownStacks: this.unknownStacks,
       totalAllocatedBytes: this.totalAllocated,
       liveBytes: this.liveBytes,
-      liveBlocks: this.live.size,
+      liveBlocks: this.kernel ? this.kernelLiveBlocks : this.live.size,
       peakBytes: this.peakBytes,
       peakTimeUs: this.peakTimeUs,
       lastTimeUs: this.lastTimeUs,
@@ -187,6 +223,7 @@ export class StatsReducer {
 
   /** Calls fn(node, bytes, blocks) for every stack node with live blocks at the peak. */
   forEachNodeAtPeak(fn: (node: number, bytes: number, blocks: number) => void): void {
+    this.syncKernel();
     const nodes = this.nodes;
     const len = nodes.length / NODE_STRIDE;
     for (let n = 0; n < len; n++) {
@@ -200,6 +237,7 @@ export class StatsReducer {
 
   /** Calls fn(node, bytes, blocks) for every stack node with live blocks now (end of the stream). */
   forEachNodeNow(fn: (node: number, bytes: number, blocks: number) => void): void {
+    this.syncKernel();
     const nodes = this.nodes;
     const len = nodes.length / NODE_STRIDE;
     for (let n = 0; n < len; n++) {

@@ -12,6 +12,7 @@
  * wrong with a batch the fast path rejects.
  */
 import { BadCaptureError } from '../errors';
+import { nativePasses, NativeDecodeColumns } from '../analysis/native-passes';
 
 export const enum RecordKind {
   UNSPECIFIED = 0,
@@ -603,7 +604,16 @@ export class BatchDecoder {
   private readonly ranges: number[][] = [[], [], [], [], [], [], []];
   private readonly cursor: Cursor = { pos: 0 };
 
-  constructor(private readonly mode: BatchDecoderMode = 'reuse') {}
+  /** The native decodeColumns (same results, about five times faster), or the TypeScript one. */
+  private readonly columns: NativeDecodeColumns;
+
+  /** `native`: use the native column decoder when it is built (default true; see native-passes.ts). */
+  constructor(
+    private readonly mode: BatchDecoderMode = 'reuse',
+    native = true,
+  ) {
+    this.columns = (native && nativePasses()?.decodeColumns) || decodeColumns;
+  }
 
   /** Records decoded since the last detach (append mode). */
   get appended(): number {
@@ -680,11 +690,12 @@ export class BatchDecoder {
     // Kinds are one byte each from the writer: copied, then checked in decodeColumns' loop.
     let n = kEnd - kStart;
     a.kind.set(src.subarray(kStart, kEnd), o);
-    if (!decodeColumns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) {
+    const columns = this.columns;
+    if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) {
       // Longer kinds (valid protobuf, though the writer never does this), or a malformed batch.
       n = decodeKinds(src, kStart, kEnd, a.kind, o);
       if (n < 0) return null;
-      if (!decodeColumns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return null;
+      if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return null;
     }
     if (this.mode === 'append') this.used += n;
     const whole = o === 0 && n === a.kind.length;

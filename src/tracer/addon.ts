@@ -1,7 +1,9 @@
 /**
- * The native addon, one per CPython installation: it is compiled against that interpreter's headers
- * and linked to its libpython. Built with cmake-js on first use (or at install for the default
- * interpreter), cached under build/addons/<key>/, loaded with node-gyp-build.
+ * The native addons. The tracer's, one per CPython installation: compiled against that interpreter's
+ * headers and linked to its libpython; built with cmake-js on first use (or at install for the default
+ * interpreter), cached under build/addons/<key>/, loaded with node-gyp-build. The report passes'
+ * (pymemprof_reader.node, no libpython): built at install, cached under build/addons/reader/; the
+ * report commands use it when it is there and current, else their TypeScript passes.
  */
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -61,15 +63,55 @@ function sourcesMtime(): number {
   return newest;
 }
 
+/** The report passes' addon (no libpython, one per package): build/addons/reader. */
+export function readerAddonFile(): string {
+  return path.join(addonsRoot(), 'reader', 'build', 'Release', 'pymemprof_reader.node');
+}
+
+function isCurrent(file: string): boolean {
+  return fs.existsSync(file) && fs.statSync(file).mtimeMs >= sourcesMtime();
+}
+
 export function isAddonCurrent(p: PythonInfo): boolean {
-  const f = addonFile(p);
-  return fs.existsSync(f) && fs.statSync(f).mtimeMs >= sourcesMtime();
+  return isCurrent(addonFile(p));
+}
+
+export function isReaderAddonCurrent(): boolean {
+  return isCurrent(readerAddonFile());
 }
 
 /** Builds the addon for this interpreter unless a current one is cached. `log` gets progress lines. */
 export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {}): string {
-  if (isAddonCurrent(p)) return addonDir(p);
   const dir = addonDir(p);
+  ensureBuilt(
+    {
+      dir,
+      file: addonFile(p),
+      what: `the native addon for Python ${p.version}`,
+      cmakeArgs: [`--CDPYTHON_INCLUDE_DIR=${p.includeDir}`, `--CDPYTHON_LIBRARY=${p.libpython}`, `--CDPYTHON_VERSION=${p.version}`],
+    },
+    log,
+  );
+  return dir;
+}
+
+/** Builds the report passes' addon unless a current one is cached; returns its file. */
+export function ensureReaderAddon(log: (line: string) => void = () => {}): string {
+  const file = readerAddonFile();
+  ensureBuilt({ dir: path.join(addonsRoot(), 'reader'), file, what: 'the report passes\' native addon', cmakeArgs: [] }, log);
+  return file;
+}
+
+interface BuildSpec {
+  dir: string;
+  file: string;
+  what: string;
+  cmakeArgs: string[];
+}
+
+function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
+  if (isCurrent(spec.file)) return;
+  const dir = spec.dir;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   // Concurrent runs (or test workers) wanting the same new addon: one builds, the others wait.
   const lock = `${dir}.lock`;
@@ -87,15 +129,15 @@ export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {
     }
   }
   try {
-    if (isAddonCurrent(p)) return dir;
-    return buildAddon(p, dir, log);
+    if (!isCurrent(spec.file)) build(spec, log);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
 }
 
-function buildAddon(p: PythonInfo, dir: string, log: (line: string) => void): string {
-  log(`pymemprof: building the native addon for Python ${p.version} (once; cached in ${dir})`);
+function build(spec: BuildSpec, log: (line: string) => void): void {
+  const { dir, file, what } = spec;
+  log(`pymemprof: building ${what} (once; cached in ${dir})`);
   const started = new Date();
   fs.mkdirSync(dir, { recursive: true });
   // node-gyp-build reads the package name from here when given this directory.
@@ -107,21 +149,18 @@ function buildAddon(p: PythonInfo, dir: string, log: (line: string) => void): st
     '--out', path.join(dir, 'build'),
     '--config', 'Release',
     '--parallel', String(Math.max(1, os.cpus().length)),
-    `--CDPYTHON_INCLUDE_DIR=${p.includeDir}`,
-    `--CDPYTHON_LIBRARY=${p.libpython}`,
-    `--CDPYTHON_VERSION=${p.version}`,
+    ...spec.cmakeArgs,
   ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: PACKAGE_ROOT, maxBuffer: 64 * 1024 * 1024 });
-  const built = r.status === 0 && fs.existsSync(addonFile(p));
+  const built = r.status === 0 && fs.existsSync(file);
   fs.writeFileSync(path.join(dir, 'build.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
   if (!built) {
     const tail = oneLine(`${r.stderr || ''} ${r.stdout || ''}`.split('\n').filter((l) => /error|Error|not found/.test(l)).slice(-3).join(' | '));
     throw new BuildError(
-      `building the native addon for Python ${p.version} failed (log: ${path.join(dir, 'build.log')})${tail ? `: ${tail.slice(0, 300)}` : ''}; it needs cmake and a C++17 compiler`,
+      `building ${what} failed (log: ${path.join(dir, 'build.log')})${tail ? `: ${tail.slice(0, 300)}` : ''}; it needs cmake and a C++17 compiler`,
     );
   }
   // A change that does not touch the addon's own sources (e.g. a test target in CMakeLists.txt)
   // leaves the file as it was: stamp it with the build's start so it counts as current.
-  if (fs.statSync(addonFile(p)).mtime < started) fs.utimesSync(addonFile(p), started, started);
-  return dir;
+  if (fs.statSync(file).mtime < started) fs.utimesSync(file, started, started);
 }

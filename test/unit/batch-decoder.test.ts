@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as protobuf from 'protobufjs/minimal';
 import { pymemprof } from '../../src/capture/generated/capture';
-import { decodeRecordBatch, DecodedBatch, KIND, kindHasSize, kindHasStack } from '../../src/capture/batch-decoder';
+import { BatchDecoder, decodeRecordBatch, DecodedBatch, KIND, kindHasSize, kindHasStack } from '../../src/capture/batch-decoder';
+import { nativePasses } from '../../src/analysis/native-passes';
 import { referenceDecodeRecordBatch, referenceDecodeBatchFrame } from '../../src/capture/reference-decoder';
 import { BadCaptureError } from '../../src/errors';
 import { recordBatchMessage, TestRecord } from '../helpers/capture-builder';
@@ -190,5 +191,40 @@ describe('decodeRecordBatch', () => {
       }
     }
     expect(ok).toBeGreaterThanOrEqual(0);
+  });
+
+  it('decodes alike with the native column decoder and the TypeScript one, valid or mutated', () => {
+    expect(nativePasses()).not.toBeNull(); // built by `npm run build`
+    const r = rng(5);
+    const outcome = (native: boolean, bytes: Uint8Array, cut: number) => {
+      try {
+        return plain(new BatchDecoder('fresh', native).decode(bytes, 0, cut, 'x.bin'));
+      } catch (e) {
+        if (!(e instanceof BadCaptureError)) throw e;
+        return e.message;
+      }
+    };
+    let decoded = 0;
+    let refused = 0;
+    for (let iter = 0; iter < 2000; iter++) {
+      // Sizes, addresses and time deltas up to 2^64: values beyond 2^53 must round alike.
+      const records = randomRecords(r, 1 + Math.floor(r() * 300));
+      const big = r() < 0.2;
+      const msg = recordBatchMessage(records);
+      if (big) msg.size = msg.size!.map((v, i) => (i % 7 === 0 ? protobuf.util.Long.fromString('18446744073709551615', true) : v));
+      const bytes = Uint8Array.from(encodeBatch(msg));
+      if (iter % 2 === 1) {
+        const mutations = 1 + Math.floor(r() * 4);
+        for (let m = 0; m < mutations; m++) bytes[Math.floor(r() * bytes.length)] = Math.floor(r() * 256);
+      }
+      const cut = r() < 0.2 ? Math.floor(r() * bytes.length) : bytes.length;
+      const a = outcome(true, bytes, cut);
+      const b = outcome(false, bytes, cut);
+      expect(a).toEqual(b);
+      if (typeof a === 'string') refused++;
+      else decoded++;
+    }
+    expect(decoded).toBeGreaterThan(500);
+    expect(refused).toBeGreaterThan(300);
   });
 });

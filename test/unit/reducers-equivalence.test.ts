@@ -3,6 +3,8 @@
  * (test/unit/reference, commit 8f320a4), on random record streams that exercise every path: missed
  * frees, unknown frees, resizes, address 0, unknown stacks, sizes beyond 2^32, several threads per
  * stack, marks, clock skew, time jumps that coarsen the buckets, tables growing between batches.
+ * Both the TypeScript passes and the native kernels (native/reader, built by `npm run build`), and
+ * the two against each other entry for entry (same order of every sum, fractional sampled sizes too).
  */
 import { describe, expect, it } from 'vitest';
 import { DecodedBatch, KIND } from '../../src/capture/batch-decoder';
@@ -12,6 +14,7 @@ import { ReportReducer } from '../../src/analysis/report-reducer';
 import { StatsReducer as RefStatsReducer } from './reference/stats';
 import { ReportReducer as RefReportReducer } from './reference/report-reducer';
 import { rng } from '../helpers/random';
+import { nativePasses } from '../../src/analysis/native-passes';
 
 interface Stream {
   batches: DecodedBatch[];
@@ -19,7 +22,7 @@ interface Stream {
   nodesBefore: number[][];
 }
 
-function randomStream(seed: number, nBatches: number, perBatch: number): Stream {
+function randomStream(seed: number, nBatches: number, perBatch: number, fractionalSizes = false): Stream {
   const r = rng(seed);
   const pool: number[] = [];
   let t = 1000;
@@ -72,6 +75,8 @@ function randomStream(seed: number, nBatches: number, perBatch: number): Stream 
       b.address[i] = address;
       const big = r() < 0.01;
       b.size[i] = kind === KIND.MARK ? 1 + Math.floor(r() * 3) : big ? Math.floor(r() * 2 ** 40) : Math.floor(r() * 600);
+      // Sampled captures carry weighted sizes: sums then depend on their order.
+      if (fractionalSizes && kind !== KIND.MARK) b.size[i] *= 1 + r() / 3;
       b.stack[i] = r() < 0.03 ? maxNode + 1 + Math.floor(r() * 10) : Math.floor(r() * (maxNode + 1)); // some unknown
       b.thread[i] = 1 + Math.floor(r() * r() * 5); // thread 1 busiest; up to 5 threads per stack
       // Mostly small steps; sometimes backwards (skew across threads) or a long jump.
@@ -96,56 +101,100 @@ function sortedTemporal(t: { row: ArrayLike<number>; ap: ArrayLike<number>; fp: 
   return out.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!);
 }
 
-describe('optimized reducers', () => {
-  for (const [seed, threshold] of [
-    [1, 1],
-    [2, 1],
-    [3, 4],
-    [4, 1],
-  ] as const) {
-    it(`agree with the reference reducers (seed ${seed}, temporary threshold ${threshold})`, () => {
-      const { batches, nodesBefore } = randomStream(seed, 40, 3000);
-      const tables = new CaptureTables();
-      const refTables = new CaptureTables();
-      const stats = new StatsReducer(tables);
-      const refStats = new RefStatsReducer(refTables);
-      const report = new ReportReducer(tables, { temporaryThreshold: threshold });
-      const refReport = new RefReportReducer(refTables, { temporaryThreshold: threshold });
-      batches.forEach((b, i) => {
-        addNodes(tables, nodesBefore[i]!);
-        addNodes(refTables, nodesBefore[i]!);
-        stats.add(b);
-        refStats.add(b);
-        report.add(b);
-        refReport.add(b);
-      });
-      expect(stats.figures()).toEqual(refStats.figures());
-      const nodes = (red: { forEachNodeAtPeak: StatsReducer['forEachNodeAtPeak'] }, which: 'peak' | 'now') => {
-        const out: number[][] = [];
-        const fn = (n: number, bytes: number, blocks: number) => out.push([n, bytes, blocks]);
-        if (which === 'peak') red.forEachNodeAtPeak(fn);
-        else (red as StatsReducer).forEachNodeNow(fn);
-        return out;
-      };
-      expect(nodes(stats, 'peak')).toEqual(nodes(refStats, 'peak'));
-      expect(nodes(stats, 'now')).toEqual(nodes(refStats as unknown as StatsReducer, 'now'));
-      expect(stats.live.size).toBe(refStats.live.size);
+describe('native kernels', () => {
+  it('are built and current (npm run build), so the tests below run them', () => {
+    expect(nativePasses()).not.toBeNull();
+  });
+});
 
-      report.finish();
-      refReport.finish();
-      expect(report.figures()).toEqual(refReport.figures());
-      expect(report.figures().peakBytes).toBe(stats.figures().peakBytes);
-      expect(report.timeline()).toEqual(refReport.timeline());
-      expect(report.timeline().widthUs).toBeGreaterThan(128); // the buckets were coarsened
-      expect([...report.rowStacks()]).toEqual([...refReport.rowStacks()]);
-      expect([...report.rowThreads()]).toEqual([...refReport.rowThreads()]);
-      expect(report.totals()).toEqual(refReport.totals());
-      expect(report.temporary()).toEqual(refReport.temporary());
-      expect(sortedTemporal(report.temporal())).toEqual(sortedTemporal(refReport.temporal()));
-      expect([...report.sizeHistogram]).toEqual([...refReport.sizeHistogram]);
-      expect(report.domainCount).toEqual(refReport.domainCount);
-      expect(report.domainBytes).toEqual(refReport.domainBytes);
-      expect(report.marks).toEqual(refReport.marks);
+for (const native of [false, true]) {
+  describe(`optimized reducers (${native ? 'native kernels' : 'TypeScript passes'})`, () => {
+    for (const [seed, threshold, fractional] of [
+      [1, 1, false],
+      [2, 1, false],
+      [3, 4, false],
+      [4, 1, false],
+      [5, 1, true],
+    ] as const) {
+      it(`agree with the reference reducers (seed ${seed}, temporary threshold ${threshold}${fractional ? ', weighted sizes' : ''})`, () => {
+        const { batches, nodesBefore } = randomStream(seed, 40, 3000, fractional);
+        const tables = new CaptureTables();
+        const refTables = new CaptureTables();
+        const stats = new StatsReducer(tables, { native });
+        const refStats = new RefStatsReducer(refTables);
+        const report = new ReportReducer(tables, { temporaryThreshold: threshold, native });
+        const refReport = new RefReportReducer(refTables, { temporaryThreshold: threshold });
+        expect(stats.isNative).toBe(native);
+        expect(report.isNative).toBe(native);
+        batches.forEach((b, i) => {
+          addNodes(tables, nodesBefore[i]!);
+          addNodes(refTables, nodesBefore[i]!);
+          stats.add(b);
+          refStats.add(b);
+          report.add(b);
+          refReport.add(b);
+        });
+        const close = fractional ? (a: unknown) => JSON.parse(JSON.stringify(a, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(9)) : v))) : (a: unknown) => a;
+        expect(close(stats.figures())).toEqual(close(refStats.figures()));
+        expect(stats.figures().liveBlocks).toBe(refStats.live.size);
+        const nodes = (red: { forEachNodeAtPeak: StatsReducer['forEachNodeAtPeak'] }, which: 'peak' | 'now') => {
+          const out: number[][] = [];
+          const fn = (n: number, bytes: number, blocks: number) => out.push([n, bytes, blocks]);
+          if (which === 'peak') red.forEachNodeAtPeak(fn);
+          else (red as StatsReducer).forEachNodeNow(fn);
+          return out;
+        };
+        expect(close(nodes(stats, 'peak'))).toEqual(close(nodes(refStats, 'peak')));
+        expect(close(nodes(stats, 'now'))).toEqual(close(nodes(refStats as unknown as StatsReducer, 'now')));
+
+        report.finish();
+        refReport.finish();
+        expect(close(report.figures())).toEqual(close(refReport.figures()));
+        expect(report.figures().peakBytes).toBe(stats.figures().peakBytes);
+        expect(close(report.timeline())).toEqual(close(refReport.timeline()));
+        expect(report.timeline().widthUs).toBeGreaterThan(128); // the buckets were coarsened
+        expect([...report.rowStacks()]).toEqual([...refReport.rowStacks()]);
+        expect([...report.rowThreads()]).toEqual([...refReport.rowThreads()]);
+        expect(close(report.totals())).toEqual(close(refReport.totals()));
+        expect(close(report.temporary())).toEqual(close(refReport.temporary()));
+        expect(close(sortedTemporal(report.temporal()))).toEqual(close(sortedTemporal(refReport.temporal())));
+        expect([...report.sizeHistogram]).toEqual([...refReport.sizeHistogram]);
+        expect(report.domainCount).toEqual(refReport.domainCount);
+        expect(close(report.domainBytes)).toEqual(close(refReport.domainBytes));
+        expect(report.marks).toEqual(refReport.marks);
+      });
+    }
+  });
+}
+
+describe('native kernels against the TypeScript passes', () => {
+  for (const seed of [6, 7]) {
+    it(`give the same figures, bit for bit and in the same order (seed ${seed}, weighted sizes)`, () => {
+      if (!nativePasses()) throw new Error('native kernels not built');
+      const { batches, nodesBefore } = randomStream(seed, 30, 3000, true);
+      const run = (native: boolean) => {
+        const tables = new CaptureTables();
+        const stats = new StatsReducer(tables, { native });
+        const report = new ReportReducer(tables, { temporaryThreshold: 2, native });
+        batches.forEach((b, i) => {
+          addNodes(tables, nodesBefore[i]!);
+          stats.add(b);
+          report.add(b);
+        });
+        report.finish();
+        const peak: number[][] = [];
+        stats.forEachNodeAtPeak((n, bytes, blocks) => peak.push([n, bytes, blocks]));
+        const t = report.temporal();
+        return {
+          stats: stats.figures(),
+          peak,
+          report: report.figures(),
+          timeline: report.timeline(),
+          temporary: report.temporary(),
+          temporal: [[...t.row], [...t.ap], [...t.fp], [...t.bytes], [...t.count]],
+        };
+      };
+      expect(run(true)).toEqual(run(false));
     });
   }
 });

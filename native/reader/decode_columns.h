@@ -1,0 +1,27 @@
+// The hot loop of the record-batch decoder (native counterpart of decodeColumns in
+// src/capture/batch-decoder.ts, which locates the columns and explains what is wrong with a batch
+// this refuses). Same arithmetic in doubles as the TypeScript, so values beyond 2^53 round alike.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pymemprof::reader {
+
+struct ColumnsOut {
+  uint8_t* kind;
+  double* address;
+  double* size;
+  uint32_t* stack;
+  uint32_t* thread;
+  double* time_us;
+};
+
+// `at` holds [start, end) of RecordBatch fields 1..6 (kind, address_delta, size, stack, thread,
+// time_delta_us) at indices 2f, 2f + 1, all within buf[0, buf_len). Decodes the n records whose kinds
+// are in out.kind[o, o + n) into index o on. False when a column is malformed, has the wrong number
+// of entries, or a value is out of range.
+bool decode_columns(const uint8_t* buf, size_t buf_len, const int32_t at[14], double base_time_us, size_t o, size_t n,
+                    const ColumnsOut& out);
+
+}  // namespace pymemprof::reader

@@ -1,0 +1,75 @@
+/**
+ * The report passes' native kernels (native/reader, addon pymemprof_reader.node): the record
+ * columns' decoder, the row stage and the ordered halves of the stats and report passes in C++,
+ * several times faster than their TypeScript versions (batch-decoder.ts, row-stage.ts, stats.ts,
+ * report-reducer.ts), which remain the reference and the fallback: the addon is built at install, and
+ * a machine without a compiler still gets every report. Same results either way (same accounting,
+ * same order of every sum; test/unit/reducers-equivalence.test.ts compares them).
+ *
+ * PYMEMPROF_NATIVE_PASSES=0 turns the kernels off (benchmarks, tests).
+ */
+import { isReaderAddonCurrent, readerAddonFile } from '../tracer/addon';
+import type { RowStageState } from './row-stage';
+
+export interface NativeStatsPass {
+  add(kind: Uint8Array, address: Float64Array, size: Float64Array, stack: Uint32Array, timeUs: Float64Array, count: number, maxNodeId: number): void;
+  /** [allocations, frees, resizes, records, unknownFrees, unknownStacks, totalAllocated, liveBytes, liveBlocks, peakBytes, peakTimeUs, lastTimeUs, peakGeneration] */
+  figures(): Float64Array<ArrayBuffer>;
+  /** Per stack node, 5 doubles: bytes and blocks now, snapshot generation, bytes and blocks then. */
+  nodes(): Float64Array<ArrayBuffer>;
+}
+
+export interface NativeReportPass {
+  add(kind: Uint8Array, address: Float64Array, size: Float64Array, rows: Uint32Array, timeUs: Float64Array, count: number): void;
+  finish(): void;
+  /** [records, allocations, frees, unknownFrees, liveBytes, peakBytes, peakTimeUs, lastTimeUs, liveBlocks] */
+  figures(): Float64Array<ArrayBuffer>;
+  /** (id, timeUs) pairs. */
+  marks(): Float64Array<ArrayBuffer>;
+  /** Per row at 2 * row: temporary bytes, count (rows beyond its length: 0). */
+  rowTemporary(): Float64Array<ArrayBuffer>;
+  timeline(): { widthUs: number; peak: Float64Array; end: Float64Array; peakIdx: Float64Array };
+  temporal(): { row: Uint32Array<ArrayBuffer>; ap: Uint16Array<ArrayBuffer>; fp: Uint16Array<ArrayBuffer>; bytes: Float64Array<ArrayBuffer>; count: Float64Array<ArrayBuffer>; length: number };
+}
+
+/** decodeColumns of src/capture/batch-decoder.ts: false when the batch is malformed. */
+export type NativeDecodeColumns = (
+  buf: Uint8Array,
+  at: Int32Array,
+  baseTimeUs: number,
+  o: number,
+  n: number,
+  kind: Uint8Array,
+  address: Float64Array,
+  size: Float64Array,
+  stack: Uint32Array,
+  thread: Uint32Array,
+  timeUs: Float64Array,
+) => boolean;
+
+export interface NativeRowStage {
+  batch(kind: Uint8Array, size: Float64Array, stack: Uint32Array, thread: Uint32Array, count: number, maxNodeId: number, rowOut: Uint32Array): void;
+  result(): RowStageState;
+}
+
+export interface NativePasses {
+  decodeColumns: NativeDecodeColumns;
+  RowStage: new () => NativeRowStage;
+  StatsPass: new () => NativeStatsPass;
+  ReportPass: new (temporaryThreshold: number) => NativeReportPass;
+}
+
+let loaded: NativePasses | null | undefined;
+
+/** The kernels, or null (turned off, not built, built from older sources, or not loadable here). */
+export function nativePasses(): NativePasses | null {
+  if (process.env.PYMEMPROF_NATIVE_PASSES === '0') return null;
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  try {
+    if (isReaderAddonCurrent()) loaded = require(readerAddonFile()) as NativePasses;
+  } catch {
+    loaded = null; // e.g. built for another Node ABI: the TypeScript passes give the same results
+  }
+  return loaded;
+}

@@ -1,0 +1,149 @@
+// The report passes' native kernels: the live-block table against std::unordered_map on
+// allocator-like streams, and the stats pass's figures on a hand-built sequence.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+#include "../../native/reader/live_blocks.h"
+#include "../../native/reader/report_pass.h"
+#include "../../native/reader/stats_pass.h"
+
+using namespace pymemprof::reader;
+
+namespace {
+struct P {
+  double size;
+  uint32_t tag;
+};
+
+// Pools of one size class (16 KiB, as pymalloc's), freed blocks reused last-in first-out, plus large
+// unaligned heap blocks, in-place resizes and frees of addresses never allocated.
+void run_stream(uint32_t seed, size_t ops) {
+  std::mt19937_64 rng(seed);
+  LiveBlocks<P> table;
+  std::unordered_map<uint64_t, P> ref;
+  std::vector<std::vector<uint64_t>> free_lists(33);
+  std::vector<uint64_t> next_fresh(33);
+  for (size_t c = 1; c <= 32; c++) next_fresh[c] = 0x7f0000000000ull + c * (1ull << 30);
+  std::vector<uint64_t> live;
+  uint64_t heap = 0x5500000000ull;
+  for (size_t i = 0; i < ops; i++) {
+    uint32_t r = rng() % 100;
+    P old{};
+    if (r < 50 || live.empty()) {
+      uint64_t addr;
+      double size;
+      if (rng() % 10 == 0) {
+        size = 513 + rng() % 5000;
+        addr = heap + (rng() % 3) * 8;  // sometimes unaligned
+        heap += 8192;
+      } else {
+        size_t c = 1 + rng() % 32;
+        size = static_cast<double>(c * 16 - rng() % 16);
+        if (!free_lists[c].empty()) {
+          addr = free_lists[c].back();
+          free_lists[c].pop_back();
+        } else {
+          addr = next_fresh[c];
+          next_fresh[c] += c * 16;
+        }
+      }
+      P p{size, static_cast<uint32_t>(i)};
+      auto it = ref.find(addr);
+      bool was = table.set(addr, size, p, &old);
+      ASSERT_EQ(was, it != ref.end()) << "set " << addr;
+      if (was) EXPECT_EQ(old.tag, it->second.tag);
+      else live.push_back(addr);
+      ref[addr] = p;
+    } else if (r < 90) {
+      size_t j = rng() % live.size();
+      uint64_t addr = live[j];
+      live[j] = live.back();
+      live.pop_back();
+      ASSERT_TRUE(table.erase(addr, &old)) << "erase " << addr;
+      EXPECT_EQ(old.tag, ref[addr].tag);
+      size_t c = static_cast<size_t>((ref[addr].size + 15) / 16);
+      if (ref[addr].size <= 512 && addr >= 0x7f0000000000ull) free_lists[c].push_back(addr);
+      ref.erase(addr);
+    } else if (r < 95) {
+      uint64_t addr = live[rng() % live.size()];
+      double size = 1 + rng() % 700;  // shrink or grow in place, maybe across the small limit
+      P p{size, static_cast<uint32_t>(i)};
+      ASSERT_TRUE(table.set(addr, size, p, &old));
+      EXPECT_EQ(old.tag, ref[addr].tag);
+      ref[addr] = p;
+    } else {
+      uint64_t addr = 0x100000000ull + (rng() % 1000) * 16;
+      EXPECT_EQ(table.erase(addr, &old), ref.count(addr) == 1);
+      if (ref.erase(addr)) live.erase(std::find(live.begin(), live.end(), addr));
+    }
+    ASSERT_EQ(table.size(), ref.size());
+  }
+  size_t seen = 0;
+  table.for_each([&](uint64_t addr, const P& p) {
+    seen++;
+    ASSERT_EQ(ref.count(addr), 1u);
+    EXPECT_EQ(ref[addr].tag, p.tag);
+  });
+  EXPECT_EQ(seen, ref.size());
+}
+}  // namespace
+
+TEST(LiveBlocks, MatchesAMapOnAllocatorLikeStreams) {
+  for (uint32_t seed = 1; seed <= 3; seed++) run_stream(seed, 200000);
+}
+
+TEST(LiveBlocks, AddressZeroIsNeverStored) {
+  LiveBlocks<P> t;
+  P old{};
+  EXPECT_FALSE(t.set(0, 16, P{16, 1}, &old));
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_FALSE(t.erase(0, &old));
+}
+
+TEST(StatsPass, PeakAndPerNodeFiguresAtThePeak) {
+  // alloc 100 @A (node 1), alloc 50 @B (node 2), free A, alloc 30 @C (node 2), resize B to 200, free of an unknown address.
+  uint8_t kind[] = {3, 3, 6, 3, 9, 6};
+  double address[] = {4096, 8192, 4096, 12288, 8192, 999 * 16};
+  double size[] = {100, 50, 0, 30, 200, 0};
+  uint32_t stack[] = {1, 2, 0, 2, 2, 0};
+  double time[] = {1, 2, 3, 4, 5, 6};
+  StatsPass pass;
+  pass.add(Columns{kind, address, size, stack, time, 6}, 2);
+  const StatsFigures& f = pass.figures();
+  EXPECT_EQ(f.allocations, 3);
+  EXPECT_EQ(f.resizes, 1);
+  EXPECT_EQ(f.frees, 2);
+  EXPECT_EQ(f.unknown_frees, 1);
+  EXPECT_EQ(f.total_allocated, 380);
+  EXPECT_EQ(f.peak_bytes, 230);  // 30 + 200 after the resize
+  EXPECT_EQ(f.peak_time_us, 5);
+  EXPECT_EQ(f.live_bytes, 230);
+  EXPECT_EQ(pass.live_blocks(), 2u);
+  const std::vector<double>& n = pass.nodes();
+  EXPECT_EQ(n[2 * StatsPass::kNodeStride], 230);      // node 2 now
+  EXPECT_EQ(n[1 * StatsPass::kNodeStride], 0);        // node 1 now
+  EXPECT_EQ(n[2 * StatsPass::kNodeStride + 1], 2);    // two blocks
+}
+
+TEST(ReportPass, TemporaryAndLeaks) {
+  // rows: alloc row 0 freed at once (temporary), alloc row 1 kept to the end (a leak).
+  uint8_t kind[] = {3, 6, 3};
+  double address[] = {4096, 4096, 8192};
+  double size[] = {64, 0, 128};
+  uint32_t rows[] = {0, 0, 1};
+  double time[] = {10, 20, 30};
+  ReportPass pass(1);
+  pass.add(Columns{kind, address, size, rows, time, 3});
+  pass.finish();
+  EXPECT_EQ(pass.figures().peak_bytes, 128);
+  EXPECT_EQ(pass.row_temporary()[0], 64);
+  EXPECT_EQ(pass.row_temporary()[1], 1);
+  const Temporal& t = pass.temporal();
+  ASSERT_EQ(t.row.size(), 1u);
+  EXPECT_EQ(t.row[0], 1u);
+  EXPECT_EQ(t.fp[0], kPosEnd);
+  EXPECT_EQ(t.bytes[0], 128);
+}
