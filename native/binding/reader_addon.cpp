@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "../reader/decode_columns.h"
+#include "../reader/lz4_block.h"
 #include "../reader/report_pass.h"
 #include "../reader/row_stage.h"
 #include "../reader/stats_pass.h"
@@ -224,7 +225,30 @@ Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, ok);
 }
 
+// lz4DecodeBlock(src, s, sEnd, dst, dstLen): as src/capture/lz4.ts.
+Napi::Value Lz4DecodeBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  napi_typedarray_type type;
+  size_t src_len = 0, dst_cap = 0;
+  void* src = nullptr;
+  void* dst = nullptr;
+  if (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, &src_len, &src, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array || !info[3].IsTypedArray() ||
+      napi_get_typedarray_info(env, info[3], &type, &dst_cap, &dst, nullptr, nullptr) != napi_ok || type != napi_uint8_array)
+    throw Napi::TypeError::New(env, "pymemprof reader: lz4DecodeBlock takes Uint8Arrays");
+  double s = info[1].As<Napi::Number>().DoubleValue();
+  double s_end = info[2].As<Napi::Number>().DoubleValue();
+  double dst_len = info[4].As<Napi::Number>().DoubleValue();
+  if (!(s >= 0 && s <= s_end && s_end <= static_cast<double>(src_len) && dst_len >= 0 && dst_len <= static_cast<double>(dst_cap)))
+    throw Napi::RangeError::New(env, "pymemprof reader: lz4DecodeBlock range out of bounds");
+  int64_t n = pymemprof::reader::lz4_decode_block(static_cast<const uint8_t*>(src) + static_cast<size_t>(s),
+                                                  static_cast<size_t>(s_end - s), static_cast<uint8_t*>(dst),
+                                                  static_cast<size_t>(dst_len));
+  return Napi::Number::New(env, static_cast<double>(n));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("lz4DecodeBlock", Napi::Function::New(env, Lz4DecodeBlock, "lz4DecodeBlock"));
   exports.Set("RowStage", RowStageWrap::Define(env));
   exports.Set("decodeColumns", Napi::Function::New(env, DecodeColumns, "decodeColumns"));
   exports.Set("StatsPass", StatsPassWrap::Define(env));

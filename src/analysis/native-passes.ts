@@ -1,7 +1,7 @@
 /**
- * The report passes' native kernels (native/reader, addon pymemprof_reader.node): the record
- * columns' decoder, the row stage and the ordered halves of the stats and report passes in C++,
- * several times faster than their TypeScript versions (batch-decoder.ts, row-stage.ts, stats.ts,
+ * The report passes' native kernels (native/reader, addon pymemprof_reader.node): the LZ4 block
+ * decoder, the record columns' decoder, the row stage and the ordered halves of the stats and report passes in C++,
+ * several times faster than their TypeScript versions (lz4.ts, batch-decoder.ts, row-stage.ts, stats.ts,
  * report-reducer.ts), which remain the reference and the fallback: the addon is built at install, and
  * a machine without a compiler still gets every report. Same results either way (same accounting,
  * same order of every sum; test/unit/reducers-equivalence.test.ts compares them).
@@ -53,6 +53,8 @@ export interface NativeRowStage {
 }
 
 export interface NativePasses {
+  /** lz4DecodeBlock of src/capture/lz4.ts (same acceptance rules). */
+  lz4DecodeBlock: (src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, dstLen: number) => number;
   decodeColumns: NativeDecodeColumns;
   RowStage: new () => NativeRowStage;
   StatsPass: new () => NativeStatsPass;

@@ -15,6 +15,7 @@ import { BadCaptureError } from '../errors';
 import { toNumber } from './long';
 import { checkFrame, findBatchField, findCompressedField } from './wire-check';
 import { lz4DecodeBlock, lz4MaxDecodedSize } from './lz4';
+import { nativePasses } from '../analysis/native-passes';
 import { withSampleWeights } from './sampling';
 
 import cap = pymemprof.capture;
@@ -298,6 +299,7 @@ async function readFrames(
   const cursor: Cursor = { pos: 0 };
   /** Where compressed frames are decoded (reused). */
   let inflated = Buffer.allocUnsafe(0);
+  const lz4 = nativePasses()?.lz4DecodeBlock ?? lz4DecodeBlock;
 
   /** Ensures buf[lo, lo+need) is loaded when the file has it; returns false at EOF. */
   const ensure = async (need: number): Promise<boolean> => {
@@ -424,7 +426,7 @@ async function readFrames(
         throw new BadCaptureError(`${ctx}: corrupt compressed frame: ${z.rawSize} bytes claimed from ${packed}`);
       }
       if (inflated.length < z.rawSize) inflated = Buffer.allocUnsafe(Math.max(z.rawSize, 2 * inflated.length));
-      if (lz4DecodeBlock(buf, z.from, z.to, inflated, z.rawSize) !== z.rawSize) {
+      if (lz4(buf, z.from, z.to, inflated, z.rawSize) !== z.rawSize) {
         throw new BadCaptureError(`${ctx}: corrupt compressed frame: its LZ4 block does not decode to ${z.rawSize} bytes`);
       }
       fb = inflated;
