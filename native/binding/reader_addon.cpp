@@ -5,7 +5,9 @@
 #include <napi.h>
 
 #include <cstring>
+#include <memory>
 
+#include "../reader/arena_timeline.h"
 #include "../reader/decode_columns.h"
 #include "../reader/lz4_block.h"
 #include "../reader/report_pass.h"
@@ -197,6 +199,55 @@ class RowStageWrap : public Napi::ObjectWrap<RowStageWrap> {
   pymemprof::reader::RowStage stage_;
 };
 
+class ArenaTimelineWrap : public Napi::ObjectWrap<ArenaTimelineWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ArenaTimelinePass",
+                       {InstanceMethod("batch", &ArenaTimelineWrap::Batch), InstanceMethod("result", &ArenaTimelineWrap::Result)});
+  }
+  // new ArenaTimelinePass(arenaSize, poolSize, alignment, smallRequestThreshold, fixedWidthUs, fixedBuckets)
+  explicit ArenaTimelineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ArenaTimelineWrap>(info) {
+    auto num = [&](int i) { return info[i].As<Napi::Number>().DoubleValue(); };
+    pymemprof::reader::PymallocGeometry g{num(0), num(1), num(2), num(3)};
+    // The TypeScript ArenaModel has validated the geometry; these keep a wrong call harmless.
+    if (!(g.arena_size > 0 && g.pool_size >= 64 && g.alignment >= 8 && g.small_request_threshold >= g.alignment &&
+          g.arena_size <= 1e12 && g.arena_size / g.pool_size <= 4096 && g.small_request_threshold / g.alignment <= 128 && num(5) <= 1e6))
+      throw Napi::RangeError::New(info.Env(), "pymemprof reader: unusable pymalloc geometry");
+    pass_ = std::make_unique<pymemprof::reader::ArenaTimelinePass>(g, num(4), static_cast<int>(num(5)));
+  }
+
+ private:
+  // batch(kind, address, size, timeUs, count)
+  void Batch(const Napi::CallbackInfo& info) {
+    double n = info[4].As<Napi::Number>().DoubleValue();
+    if (!(n >= 0 && n <= 4294967295.0)) throw Napi::RangeError::New(info.Env(), "pymemprof reader: bad record count");
+    size_t count = static_cast<size_t>(n);
+    pass_->batch(typed<uint8_t>(info[0], napi_uint8_array, count, "kind"), typed<double>(info[1], napi_float64_array, count, "address"),
+                 typed<double>(info[2], napi_float64_array, count, "size"), typed<double>(info[3], napi_float64_array, count, "timeUs"),
+                 count);
+  }
+  // Closes the buckets; {widthUs, buckets, capacity, classes, anomalies, arenasMax, arenasEnd, poolsEnd,
+  // pools, blocks} (pools and blocks: class c, bucket k at c * capacity + k).
+  Napi::Value Result(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    pass_->finish();
+    auto out = Napi::Object::New(env);
+    size_t n = static_cast<size_t>(pass_->buckets());
+    out.Set("widthUs", pass_->width_us());
+    out.Set("buckets", static_cast<double>(n));
+    out.Set("capacity", static_cast<double>(pass_->capacity()));
+    out.Set("classes", static_cast<double>(pass_->classes()));
+    out.Set("anomalies", pass_->anomalies());
+    out.Set("arenasMax", copy_out(env, pass_->arenas_max().data(), n));
+    out.Set("arenasEnd", copy_out(env, pass_->arenas_end().data(), n));
+    out.Set("poolsEnd", copy_out(env, pass_->pools_end().data(), n));
+    out.Set("pools", copy_out(env, pass_->pools().data(), pass_->pools().size()));
+    out.Set("blocks", copy_out(env, pass_->blocks().data(), pass_->blocks().size()));
+    return out;
+  }
+  std::unique_ptr<pymemprof::reader::ArenaTimelinePass> pass_;
+};
+
 // decodeColumns(buf, at, baseTimeUs, o, n, kind, address, size, stack, thread, timeUs): false when
 // the batch is malformed (the TypeScript decoder then says how).
 Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
@@ -250,6 +301,7 @@ Napi::Value Lz4DecodeBlock(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lz4DecodeBlock", Napi::Function::New(env, Lz4DecodeBlock, "lz4DecodeBlock"));
   exports.Set("RowStage", RowStageWrap::Define(env));
+  exports.Set("ArenaTimelinePass", ArenaTimelineWrap::Define(env));
   exports.Set("decodeColumns", Napi::Function::New(env, DecodeColumns, "decodeColumns"));
   exports.Set("StatsPass", StatsPassWrap::Define(env));
   exports.Set("ReportPass", ReportPassWrap::Define(env));

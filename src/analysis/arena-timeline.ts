@@ -13,6 +13,7 @@ import { PymemprofError } from '../errors';
 import { ArenaModel } from './arena-model';
 import { checkArenaHeader } from './arena-query';
 import { INITIAL_WIDTH_US, MAX_BUCKETS } from './report-reducer';
+import { NativeArenaTimeline, nativePasses } from './native-passes';
 
 export interface ArenaTimeline {
   widthUs: number;
@@ -53,9 +54,17 @@ export class ArenaTimelineBuilder {
   /** Most arenas alive so far in the current bucket. */
   private curMax = 0;
   private finished = 0;
+  /** The native kernel doing the whole job (same figures), or null; `model` then stays unused. */
+  private readonly kernel: NativeArenaTimeline | null;
 
-  constructor(header: CaptureHeader, fixed?: { widthUs: number; buckets: number }) {
-    this.model = new ArenaModel(header.geometry, { pythonHexversion: header.pythonHexversion });
+  /** `native`: use the native kernel when it is built (default true; see native-passes.ts). */
+  constructor(header: CaptureHeader, fixed?: { widthUs: number; buckets: number }, native = true) {
+    this.model = new ArenaModel(header.geometry, { pythonHexversion: header.pythonHexversion }); // validates the geometry
+    const passes = native ? nativePasses() : null;
+    const g = header.geometry;
+    this.kernel = passes
+      ? new passes.ArenaTimelinePass(g.arenaSize, g.poolSize, g.alignment, g.smallRequestThreshold, fixed?.widthUs ?? 0, fixed ? Math.max(1, fixed.buckets) : 0)
+      : null;
     this.widthUs = fixed?.widthUs ?? INITIAL_WIDTH_US;
     this.fixedBuckets = fixed ? Math.max(1, fixed.buckets) : 0;
     const cap = fixed ? this.fixedBuckets : MAX_BUCKETS;
@@ -69,6 +78,10 @@ export class ArenaTimelineBuilder {
   }
 
   batch(b: DecodedBatch): void {
+    if (this.kernel) {
+      this.kernel.batch(b.kind, b.address, b.size, b.timeUs, b.count);
+      return;
+    }
     const m = this.model;
     const { kind, address, size, stack, timeUs } = b;
     let width = this.widthUs;
@@ -100,6 +113,7 @@ export class ArenaTimelineBuilder {
    * different (then read again with them fixed).
    */
   result(widthUs: number, buckets: number): ArenaTimeline | null {
+    if (this.kernel) return this.kernelResult(this.kernel, widthUs, buckets);
     if (this.finished === 0) {
       this.finished = this.fixedBuckets > 0 ? this.fixedBuckets : this.cur + 1;
       this.close(this.finished);
@@ -123,8 +137,35 @@ export class ArenaTimelineBuilder {
     };
   }
 
+  private kernelResult(kernel: NativeArenaTimeline, widthUs: number, buckets: number): ArenaTimeline | null {
+    const r = kernel.result();
+    this.widthUs = r.widthUs;
+    this.finished = r.buckets;
+    if (widthUs !== r.widthUs || Math.max(1, buckets) !== r.buckets) return null;
+    const n = r.buckets;
+    const list = (a: Float64Array, from = 0): number[] => Array.from(a.subarray(from, from + n));
+    const classes: number[] = [];
+    for (let c = 0; c < r.classes; c++) if (r.pools.subarray(c * r.capacity, c * r.capacity + n).some((v) => v > 0)) classes.push(c);
+    return {
+      widthUs,
+      arenaSize: this.model.geometry.arenaSize,
+      poolSize: this.model.geometry.poolSize,
+      arenasMax: list(r.arenasMax),
+      arenasEnd: list(r.arenasEnd),
+      poolsEnd: list(r.poolsEnd),
+      classes,
+      pools: classes.map((c) => list(r.pools, c * r.capacity)),
+      blocks: classes.map((c) => list(r.blocks, c * r.capacity)),
+      anomalies: r.anomalies,
+    };
+  }
+
   /** The timeline on the buckets this builder ended with. */
   ownResult(): ArenaTimeline {
+    if (this.kernel) {
+      const r = this.kernel.result();
+      return this.kernelResult(this.kernel, r.widthUs, r.buckets)!;
+    }
     if (this.finished === 0) {
       this.finished = this.fixedBuckets > 0 ? this.fixedBuckets : this.cur + 1;
       this.close(this.finished);

@@ -1,10 +1,11 @@
 /**
  * The report passes' native kernels (native/reader, addon pymemprof_reader.node): the LZ4 block
- * decoder, the record columns' decoder, the row stage and the ordered halves of the stats and report passes in C++,
- * several times faster than their TypeScript versions (lz4.ts, batch-decoder.ts, row-stage.ts, stats.ts,
- * report-reducer.ts), which remain the reference and the fallback: the addon is built at install, and
- * a machine without a compiler still gets every report. Same results either way (same accounting,
- * same order of every sum; test/unit/reducers-equivalence.test.ts compares them).
+ * decoder, the record columns' decoder, the row stage, the ordered halves of the stats and report
+ * passes, and the arena chart's pymalloc model, in C++, several times faster than their TypeScript
+ * versions (lz4.ts, batch-decoder.ts, row-stage.ts, stats.ts, report-reducer.ts, arena-timeline.ts
+ * with arena-model.ts), which remain the reference and the fallback: the addon is built at install,
+ * and a machine without a compiler still gets every report. Same results either way (same rules,
+ * same order of every sum; the tests compare the two on random, mutated and real inputs).
  *
  * PYMEMPROF_NATIVE_PASSES=0 turns the kernels off (benchmarks, tests).
  */
@@ -52,7 +53,26 @@ export interface NativeRowStage {
   result(): RowStageState;
 }
 
+export interface NativeArenaTimeline {
+  batch(kind: Uint8Array, address: Float64Array, size: Float64Array, timeUs: Float64Array, count: number): void;
+  /** Closes the buckets (once). pools and blocks: class c, bucket k at c * capacity + k. */
+  result(): {
+    widthUs: number;
+    buckets: number;
+    capacity: number;
+    classes: number;
+    anomalies: number;
+    arenasMax: Float64Array;
+    arenasEnd: Float64Array;
+    poolsEnd: Float64Array;
+    pools: Float64Array;
+    blocks: Float64Array;
+  };
+}
+
 export interface NativePasses {
+  /** ArenaTimelineBuilder's pass (arena-timeline.ts, arena-model.ts): (arenaSize, poolSize, alignment, threshold, fixedWidthUs, fixedBuckets; 0: the report's buckets). */
+  ArenaTimelinePass: new (arenaSize: number, poolSize: number, alignment: number, smallRequestThreshold: number, fixedWidthUs: number, fixedBuckets: number) => NativeArenaTimeline;
   /** lz4DecodeBlock of src/capture/lz4.ts (same acceptance rules). */
   lz4DecodeBlock: (src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, dstLen: number) => number;
   decodeColumns: NativeDecodeColumns;

@@ -5,7 +5,10 @@
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, describe, expect, test } from 'vitest';
-import { arenaTimeline, buildArenaTimeline, startArenaTimeline } from '../../src/analysis/arena-timeline';
+import { arenaTimeline, ArenaTimelineBuilder, buildArenaTimeline, startArenaTimeline } from '../../src/analysis/arena-timeline';
+import { nativePasses } from '../../src/analysis/native-passes';
+import type { CaptureHeader } from '../../src/capture/reader';
+import type { DecodedBatch } from '../../src/capture/batch-decoder';
 import { analyzeReport } from '../../src/analysis/report-analysis';
 import { queryArenas, parseMoment } from '../../src/analysis/arena-query';
 import { arenaFlameData } from '../../src/report/flame-data';
@@ -72,6 +75,59 @@ describe('arenaTimeline', () => {
     expect(t.blocks).toEqual([[1, 1, 2]]);
     const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
     expect(await arenaTimeline(none, 10, 3)).toBeNull();
+  });
+});
+
+describe('the native arena timeline', () => {
+  /** Simulated records, then damaged: records dropped, repeated and moved, times jumping far ahead. */
+  function damagedBatches(seed: number): DecodedBatch[] {
+    const rand = rng(seed);
+    const sim = new PymallocSim({ arenaSize: 1 << 20, poolSize: 1 << 14, unaligned: 0.5, rand });
+    randomWorkload(sim, rand, 20_000);
+    const recs = sim.records.filter(() => rand() > 0.01);
+    for (let i = 0; i < 300; i++) recs.splice(Math.floor(rand() * recs.length), 0, { ...recs[Math.floor(rand() * recs.length)]! });
+    for (let i = 0; i < 200; i++) {
+      const r = recs[Math.floor(rand() * recs.length)]!;
+      r.address += 16 * Math.floor(rand() * 5 - 2) + (rand() < 0.1 ? 8 : 0);
+      if (rand() < 0.3) r.size = Math.floor(rand() * 700);
+    }
+    const batches: DecodedBatch[] = [];
+    let t = 0;
+    for (let i = 0; i < recs.length; i += 4000) {
+      const part = recs.slice(i, i + 4000);
+      const n = part.length;
+      const b: DecodedBatch = {
+        count: n,
+        kind: Uint8Array.from(part, (r) => r.kind),
+        address: Float64Array.from(part, (r) => r.address),
+        size: Float64Array.from(part, (r) => r.size),
+        stack: new Uint32Array(n),
+        thread: new Uint32Array(n).fill(1),
+        timeUs: Float64Array.from(part, () => (t += rand() < 0.0005 ? 3e6 : Math.floor(rand() * 20))),
+        baseTimeUs: 0,
+      };
+      batches.push(b);
+    }
+    return batches;
+  }
+  const header = { geometry: { arenaSize: 1 << 20, poolSize: 1 << 14, alignment: 16, smallRequestThreshold: 512 }, pythonHexversion: 0x030c01f0 } as CaptureHeader;
+
+  test('gives the TypeScript model figures on damaged records, anomalies included, with report buckets and fixed ones', () => {
+    expect(nativePasses()).not.toBeNull(); // built by `npm run build`
+    for (const seed of [1, 2, 3]) {
+      const batches = damagedBatches(seed);
+      for (const fixed of [undefined, { widthUs: 5000, buckets: 300 }]) {
+        const run = (native: boolean) => {
+          const b = new ArenaTimelineBuilder(header, fixed, native);
+          for (const x of batches) b.batch(x);
+          return b.ownResult();
+        };
+        const ts = run(false);
+        expect(ts.anomalies).toBeGreaterThan(50);
+        if (!fixed) expect(ts.widthUs).toBeGreaterThan(128); // coarsened
+        expect(run(true)).toEqual(ts);
+      }
+    }
   });
 });
 
