@@ -11,13 +11,24 @@ constexpr bool kHasSize[kMaxKind + 1] = {false, true, true, true, false, false, 
 constexpr bool kHasStack[kMaxKind + 1] = {false, true, true, true, false, false, false, true, true, true, false, false, true};
 
 // The varint at buf[*p] (before end), computed as the TypeScript does (a double sum); -1 when it
-// runs past end or is longer than 10 bytes.
+// runs past end or is longer than 10 bytes. Up to 7 bytes (below 2^49) the sum is exact, so it is
+// taken in integers; longer ones (never written for real addresses, sizes or times) take the sum.
 inline double varint(const uint8_t* buf, size_t* p, size_t end) {
   size_t q = *p;
   uint8_t b0 = buf[q];
   if (b0 < 0x80) {
     *p = q + 1;
     return b0;
+  }
+  uint64_t v = b0 & 0x7f;
+  size_t stop = end - q < 7 ? end : q + 7;
+  for (size_t r = q + 1, shift = 7; r < stop; r++, shift += 7) {
+    uint8_t b = buf[r];
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *p = r + 1;
+      return static_cast<double>(v);
+    }
   }
   double value = 0;
   double mul = 1;
