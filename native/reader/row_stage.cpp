@@ -60,7 +60,9 @@ void RowStage::batch(const uint8_t* kind, const double* size, const uint32_t* st
                      uint32_t max_node, uint32_t* row_out) {
   double dom[6] = {};
   double allocs = allocations, resz = resizes, total = total_allocated, unknown = unknown_stacks;
+  constexpr size_t kAhead = 16;
   for (size_t i = 0; i < n; i++) {
+    if (i + kAhead < n && stack[i + kAhead] < ways_.size()) __builtin_prefetch(&ways_[stack[i + kAhead]]);
     uint8_t k = kind[i];
     if (k <= 3 || (k >= 7 && k <= 9)) {
       uint32_t s = stack[i];
