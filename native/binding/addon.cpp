@@ -121,9 +121,9 @@ Napi::Value WriteTestCapture(const Napi::CallbackInfo& info) {
     pymemprof::encode_marks(marks, out);
   }
   auto batches = spec.Get("batches").As<Napi::Array>();
+  pymemprof::BatchEncoder encoder;  // one per capture: the address model runs through its batches
   for (uint32_t b = 0; b < batches.Length(); ++b) {
     auto records = batches.Get(b).As<Napi::Array>();
-    pymemprof::BatchEncoder encoder;
     for (uint32_t i = 0; i < records.Length(); ++i) {
       auto r = records.Get(i).As<Napi::Object>();
       pymemprof::RawRecord raw{};

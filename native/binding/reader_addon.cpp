@@ -276,6 +276,44 @@ Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, ok);
 }
 
+// new ModelDecoder(); decode(buf, at, baseTimeUs, o, n, kind, address, size, stack, thread, timeUs):
+// format-3 batches of one capture, in order (src/analysis/native-passes.ts).
+class ModelDecoderWrap : public Napi::ObjectWrap<ModelDecoderWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "ModelDecoder", {InstanceMethod("decode", &ModelDecoderWrap::Decode)});
+  }
+  explicit ModelDecoderWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelDecoderWrap>(info) {}
+
+ private:
+  Napi::Value Decode(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    double o = info[3].As<Napi::Number>().DoubleValue();
+    double n = info[4].As<Napi::Number>().DoubleValue();
+    if (!(o >= 0 && n >= 0 && o + n <= 4294967295.0)) throw Napi::RangeError::New(env, "pymemprof reader: bad record range");
+    size_t end = static_cast<size_t>(o + n);
+    napi_typedarray_type type;
+    size_t buf_len = 0;
+    void* buf = nullptr;
+    if (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, &buf_len, &buf, nullptr, nullptr) != napi_ok ||
+        type != napi_uint8_array)
+      throw Napi::TypeError::New(env, "pymemprof reader: buf has the wrong array type");
+    const int32_t* at = typed<int32_t>(info[1], napi_int32_array, 24, "at");
+    pymemprof::reader::ColumnsOut out{
+        const_cast<uint8_t*>(typed<uint8_t>(info[5], napi_uint8_array, end, "kind")),
+        const_cast<double*>(typed<double>(info[6], napi_float64_array, end, "address")),
+        const_cast<double*>(typed<double>(info[7], napi_float64_array, end, "size")),
+        const_cast<uint32_t*>(typed<uint32_t>(info[8], napi_uint32_array, end, "stack")),
+        const_cast<uint32_t*>(typed<uint32_t>(info[9], napi_uint32_array, end, "thread")),
+        const_cast<double*>(typed<double>(info[10], napi_float64_array, end, "timeUs")),
+    };
+    bool ok = pymemprof::reader::decode_columns_v3(static_cast<const uint8_t*>(buf), buf_len, at, info[2].As<Napi::Number>().DoubleValue(),
+                                                   static_cast<size_t>(o), static_cast<size_t>(n), out, model_);
+    return Napi::Boolean::New(env, ok);
+  }
+  pymemprof::address_model::Decoder model_;
+};
+
 // lz4DecodeBlock(src, s, sEnd, dst, dstLen): as src/capture/lz4.ts.
 Napi::Value Lz4DecodeBlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -303,6 +341,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("RowStage", RowStageWrap::Define(env));
   exports.Set("ArenaTimelinePass", ArenaTimelineWrap::Define(env));
   exports.Set("decodeColumns", Napi::Function::New(env, DecodeColumns, "decodeColumns"));
+  exports.Set("ModelDecoder", ModelDecoderWrap::Define(env));
   exports.Set("StatsPass", StatsPassWrap::Define(env));
   exports.Set("ReportPass", ReportPassWrap::Define(env));
   return exports;

@@ -111,17 +111,23 @@ void encode_trailer(const TrailerInfo& t, std::string& out) {
 void BatchEncoder::add(const RawRecord& r, uint32_t thread, uint64_t time_us) {
   if (count_ == 0) {
     base_time_us_ = last_time_us_ = time_us;
-    last_address_ = 0;
+    run_ = 0;
+    addresses_.start_batch();
   }
   if (time_us < last_time_us_) time_us = last_time_us_;  // calibration drift must not go backwards
-  kind_.varint(static_cast<uint8_t>(r.kind));
-  address_.varint(ProtoBuffer::zigzag(static_cast<int64_t>(r.address - last_address_)));
-  last_address_ = r.address;
+  uint8_t kind = static_cast<uint8_t>(r.kind);
+  kind_.varint(kind);
+  address_op_.varint(addresses_.encode(kind, r.address, r.size, [this](uint64_t arg) { address_arg_.varint(arg); }));
   if (kind_has_size(r.kind)) size_.varint(r.size);
   if (kind_has_stack(r.kind)) stack_.varint(r.stack);
   thread_.varint(thread);
-  time_.varint(time_us - last_time_us_);
-  last_time_us_ = time_us;
+  if (run_ == 0 || time_us != last_time_us_) {
+    if (run_ != 0) time_run_.varint(run_);
+    time_step_.varint(time_us - last_time_us_);
+    last_time_us_ = time_us;
+    run_ = 0;
+  }
+  ++run_;
   ++count_;
 }
 
@@ -143,7 +149,11 @@ size_t packed_length(const VarintColumn& column) {
 // Writes the frame straight into `out`: batches are the bulk of a capture, so no intermediate
 // message buffers are built and copied.
 void BatchEncoder::finish(std::string& out) {
-  const VarintColumn* columns[6] = {&kind_, &address_, &size_, &stack_, &thread_, &time_};
+  if (run_ != 0) time_run_.varint(run_);
+  run_ = 0;
+  // Field numbers 1, 3, 4, 5, 8, 9, 10, 11 (2 and 6 are format 2's deltas).
+  constexpr uint32_t kFields[8] = {1, 3, 4, 5, 8, 9, 10, 11};
+  const VarintColumn* columns[8] = {&kind_, &size_, &stack_, &thread_, &address_op_, &address_arg_, &time_step_, &time_run_};
   size_t body = 0;
   for (const VarintColumn* c : columns) body += packed_length(*c);
   if (base_time_us_ != 0) body += 1 + varint_length(base_time_us_);
@@ -154,11 +164,11 @@ void BatchEncoder::finish(std::string& out) {
   head.varint(body);
   out.reserve(out.size() + head.size() + body);
   out.append(head.bytes());
-  for (uint32_t field = 1; field <= 6; ++field) {
-    const VarintColumn& c = *columns[field - 1];
+  for (int i = 0; i < 8; ++i) {
+    const VarintColumn& c = *columns[i];
     if (c.size() == 0) continue;
     ProtoBuffer prefix;
-    prefix.tag(field, 2);
+    prefix.tag(kFields[i], 2);
     prefix.varint(c.size());
     out.append(prefix.bytes());
     out.append(c.data(), c.size());
@@ -168,7 +178,7 @@ void BatchEncoder::finish(std::string& out) {
     base.uint_field(7, base_time_us_);
     out.append(base.bytes());
   }
-  kind_.clear(); address_.clear(); size_.clear(); stack_.clear(); thread_.clear(); time_.clear();
+  for (VarintColumn* c : {&kind_, &address_op_, &address_arg_, &size_, &stack_, &thread_, &time_step_, &time_run_}) c->clear();
   count_ = 0;
 }
 

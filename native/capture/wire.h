@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "address_model.h"
 #include "record.h"
 
 namespace pymemprof {
@@ -126,7 +127,8 @@ struct TrailerInfo {
 };
 
 // 2: frames may be LZ4-compressed (Frame.compressed); readers of version 1 would skip them unseen.
-constexpr uint32_t kFormatVersion = 2;
+// 3: batches carry the address model and time runs (address_model.h) instead of deltas.
+constexpr uint32_t kFormatVersion = 3;
 constexpr const char* kMagic = "pymemprof";
 
 // Each returns one complete length-delimited Frame appended to `out`.
@@ -137,16 +139,19 @@ void encode_threads(const std::vector<ThreadInfo>& threads, std::string& out);
 void encode_marks(const std::vector<MarkInfo>& marks, std::string& out);
 void encode_trailer(const TrailerInfo& t, std::string& out);
 
-// Encodes records (already in time order, times in microseconds) as one RecordBatch frame.
+// Encodes records (already in time order, times in microseconds) as RecordBatch frames, one per
+// finish(). One encoder per capture: the address model's state runs through all its batches.
 class BatchEncoder {
  public:
   void add(const RawRecord& r, uint32_t thread, uint64_t time_us);
   size_t count() const { return count_; }
-  void finish(std::string& out);  // appends the frame and resets
+  void finish(std::string& out);  // appends the frame and starts the next batch
 
  private:
-  VarintColumn kind_, address_, size_, stack_, thread_, time_;
-  uint64_t base_time_us_ = 0, last_time_us_ = 0, last_address_ = 0;
+  VarintColumn kind_, address_op_, address_arg_, size_, stack_, thread_, time_step_, time_run_;
+  address_model::Encoder addresses_;
+  uint64_t base_time_us_ = 0, last_time_us_ = 0;
+  uint32_t run_ = 0;  // records so far at last_time_us_
   size_t count_ = 0;
 };
 

@@ -140,4 +140,88 @@ bool decode_columns(const uint8_t* buf, size_t buf_len, const int32_t at[14], do
   return ap == a_end && sp == s_end && stp == st_end;
 }
 
+namespace {
+bool column_ok(const int32_t* at, int f, size_t buf_len) {
+  return at[2 * f] >= 0 && at[2 * f] <= at[2 * f + 1] && static_cast<size_t>(at[2 * f + 1]) <= buf_len;
+}
+bool column_absent(const int32_t* at, int f) { return at[2 * f] < 0 && at[2 * f + 1] < 0; }
+}  // namespace
+
+bool decode_columns_v3(const uint8_t* buf, size_t buf_len, const int32_t at[24], double base_time_us, size_t o, size_t n,
+                       const ColumnsOut& out, address_model::Decoder& model) {
+  // Fields 2 and 6 (format 2's deltas) must be absent; any other absent one (an empty column is
+  // written as nothing) reads as empty.
+  if (!column_absent(at, 2) || !column_absent(at, 6)) return false;
+  int32_t r[24];
+  for (int f = 0; f < 12; f++) {
+    bool absent = column_absent(at, f);
+    if (!absent && !column_ok(at, f, buf_len)) return false;
+    r[2 * f] = absent ? 0 : at[2 * f];
+    r[2 * f + 1] = absent ? 0 : at[2 * f + 1];
+  }
+  at = r;
+
+  size_t p = at[10], end = at[11];
+  for (size_t i = o; i < o + n; i++) {
+    if (p >= end) return false;
+    double v = varint(buf, &p, end);
+    if (v < 0 || v >= kTwo32) return false;
+    out.thread[i] = static_cast<uint32_t>(v);
+  }
+  if (p != end) return false;
+
+  // Time runs: run j's records share base + step[0] + ... + step[j].
+  size_t sp = at[20], s_end = at[21];
+  size_t rp = at[22], r_end = at[23];
+  double t = base_time_us;
+  for (size_t i = o; i < o + n;) {
+    if (sp >= s_end || rp >= r_end) return false;
+    double step = varint(buf, &sp, s_end);
+    double run = varint(buf, &rp, r_end);
+    if (step < 0 || run < 1 || run >= kTwo32 || run > static_cast<double>(o + n - i)) return false;
+    t += step;
+    for (size_t e = i + static_cast<size_t>(run); i < e; i++) out.time_us[i] = t;
+  }
+  if (sp != s_end || rp != r_end) return false;
+
+  const uint8_t* __restrict kind = out.kind;
+  double* __restrict size = out.size;
+  uint32_t* __restrict stack = out.stack;
+  size_t zp = at[6], z_end = at[7];
+  size_t kp = at[8], k_end = at[9];
+  for (size_t i = o; i < o + n; i++) {
+    uint8_t k = kind[i];
+    if (k < 1 || k > kMaxKind) return false;
+    if (kHasSize[k]) {
+      if (zp >= z_end) return false;
+      double v = varint(buf, &zp, z_end);
+      if (v < 0) return false;
+      size[i] = v;
+    } else {
+      size[i] = 0;
+    }
+    if (kHasStack[k]) {
+      if (kp >= k_end) return false;
+      double v = varint(buf, &kp, k_end);
+      if (v < 0 || v >= kTwo32) return false;
+      stack[i] = static_cast<uint32_t>(v);
+    } else {
+      stack[i] = 0;
+    }
+  }
+  if (zp != z_end || kp != k_end) return false;
+
+  size_t op_p = at[16];
+  if (static_cast<size_t>(at[17]) - op_p != n) return false;
+  size_t ap = at[18], a_end = at[19];
+  auto next_arg = [&]() -> double { return ap < a_end ? varint(buf, &ap, a_end) : -1; };
+  model.start_batch();
+  for (size_t i = o; i < o + n; i++) {
+    double a = model.decode(kind[i], size[i], buf[op_p + (i - o)], next_arg);
+    if (a < 0) return false;
+    out.address[i] = a;
+  }
+  return ap == a_end;
+}
+
 }  // namespace pymemprof::reader

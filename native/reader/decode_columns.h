@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "../capture/address_model.h"
+
 namespace pymemprof::reader {
 
 struct ColumnsOut {
@@ -23,5 +25,12 @@ struct ColumnsOut {
 // of entries, or a value is out of range.
 bool decode_columns(const uint8_t* buf, size_t buf_len, const int32_t at[14], double base_time_us, size_t o, size_t n,
                     const ColumnsOut& out);
+
+// Format 3 (address model and time runs): `at` holds [start, end) of RecordBatch fields 1..11 at
+// indices 2f, 2f + 1 (-1, -1 when absent; fields 2 and 6 must be). `model` carries the address
+// model from the capture's earlier batches. Same results and refusals as the TypeScript decoder
+// (src/capture/address-model.ts, batch-decoder.ts).
+bool decode_columns_v3(const uint8_t* buf, size_t buf_len, const int32_t at[24], double base_time_us, size_t o, size_t n,
+                       const ColumnsOut& out, address_model::Decoder& model);
 
 }  // namespace pymemprof::reader

@@ -48,6 +48,29 @@ export type NativeDecodeColumns = (
   timeUs: Float64Array,
 ) => boolean;
 
+/**
+ * Decoder of format-3 record batches (address model and time runs; native/capture/address_model.h),
+ * holding the model's state from batch to batch: one per capture, fed every batch in order.
+ * `at` holds [start, end) of RecordBatch fields 1..11 at indices 2f, 2f + 1 (-1, -1: absent), all
+ * within buf. Decodes the n records whose kinds are in kind[o, o + n) into index o on, as
+ * NativeDecodeColumns does; false when the batch is malformed (the TypeScript decoder then says why).
+ */
+export interface NativeModelDecoder {
+  decode(
+    buf: Uint8Array,
+    at: Int32Array,
+    baseTimeUs: number,
+    o: number,
+    n: number,
+    kind: Uint8Array,
+    address: Float64Array,
+    size: Float64Array,
+    stack: Uint32Array,
+    thread: Uint32Array,
+    timeUs: Float64Array,
+  ): boolean;
+}
+
 export interface NativeRowStage {
   batch(kind: Uint8Array, size: Float64Array, stack: Uint32Array, thread: Uint32Array, count: number, maxNodeId: number, rowOut: Uint32Array): void;
   result(): RowStageState;
@@ -76,6 +99,7 @@ export interface NativePasses {
   /** lz4DecodeBlock of src/capture/lz4.ts (same acceptance rules). */
   lz4DecodeBlock: (src: Uint8Array, s: number, sEnd: number, dst: Uint8Array, dstLen: number) => number;
   decodeColumns: NativeDecodeColumns;
+  ModelDecoder: new () => NativeModelDecoder;
   RowStage: new () => NativeRowStage;
   StatsPass: new () => NativeStatsPass;
   ReportPass: new (temporaryThreshold: number) => NativeReportPass;

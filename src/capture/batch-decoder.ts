@@ -7,12 +7,18 @@
  * Any inconsistency throws BadCaptureError; allocations are proportional to the input length
  * (every entry takes at least one byte of input).
  *
+ * Format 3 batches carry address_op / address_arg (the address model, address-model.ts) and
+ * time_step / time_run instead of the two deltas; a batch has one set or the other. The model's state
+ * runs through a capture's batches, so a capture's batches must all go through one BatchDecoder (or
+ * one AddressDecoder), in order.
+ *
  * BatchDecoder is the fast path (one pass, reusable arrays, see "Reading fast" in
  * docs/ARCHITECTURE.md); checkedDecodeRecordBatch, the original two-pass decoder, explains what is
  * wrong with a batch the fast path rejects.
  */
 import { BadCaptureError } from '../errors';
-import { nativePasses, NativeDecodeColumns } from '../analysis/native-passes';
+import { nativePasses, NativeDecodeColumns, NativeModelDecoder } from '../analysis/native-passes';
+import { AddressDecoder, ModelFailure, OP_USE, WINDOW } from './address-model';
 
 export const enum RecordKind {
   UNSPECIFIED = 0,
@@ -98,6 +104,14 @@ const F_STACK = 4;
 const F_THREAD = 5;
 const F_TIME = 6;
 const F_BASE_TIME = 7;
+const F_OP = 8;
+const F_ARG = 9;
+const F_STEP = 10;
+const F_RUN = 11;
+const LAST_FIELD = F_RUN;
+/** The fields holding columns (7 is a single varint). */
+const COLUMN_FIELDS = [F_KIND, F_ADDRESS, F_SIZE, F_STACK, F_THREAD, F_TIME, F_OP, F_ARG, F_STEP, F_RUN];
+const isColumnField = (f: number): boolean => f >= F_KIND && f <= LAST_FIELD && f !== F_BASE_TIME;
 
 const TWO32 = 4294967296;
 
@@ -183,16 +197,38 @@ function readTag(buf: Uint8Array, c: Cursor, end: number, context: string): numb
  * The original two-pass decoder: counts every column, then checks and decodes one column at a time.
  * Slower than BatchDecoder but precise about what is wrong, so BatchDecoder runs it on a batch it
  * found corrupt, to throw this decoder's message. Also a second implementation for tests.
+ *
+ * A format-3 batch's addresses follow from `model`, the state left by the capture's earlier batches
+ * (updated here); without one, a fresh model: the batch must then be its capture's first.
  */
 export function checkedDecodeRecordBatch(
   buf: Uint8Array,
   start = 0,
   end = buf.length,
   context = 'record batch',
+  model?: AddressDecoder,
 ): DecodedBatch {
+  return checkedDecode(buf, start, end, context, model, 0)!;
+}
+
+/**
+ * checkedDecodeRecordBatch, and BatchDecoder's explanation of a batch it refused. `model`: null to
+ * stop before the address model (all other checks done; returns null for a format-3 batch that
+ * passes them), undefined for a fresh one. `from`: the record the model is at (BatchDecoder's model
+ * stops before the record it refuses, so the explanation resumes there; the records before it are
+ * only stepped over).
+ */
+function checkedDecode(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  context: string,
+  model: AddressDecoder | null | undefined,
+  from: number,
+): DecodedBatch | null {
   if (start < 0 || end > buf.length || start > end) throw new RangeError('decodeRecordBatch: bad range');
   const cols: Segments[] = [];
-  for (let f = 0; f <= 6; f++) cols.push(new Segments());
+  for (let f = 0; f <= LAST_FIELD; f++) cols.push(new Segments());
   let baseTimeUs = 0;
   const c: Cursor = { pos: start };
 
@@ -202,7 +238,16 @@ export function checkedDecodeRecordBatch(
     const field = Math.floor(tag / 8);
     const wire = tag & 7;
     if (field === 0) throw bad(context, 'field number 0');
-    if (field >= F_KIND && field <= F_TIME) {
+    if (field === F_OP) {
+      // bytes, not a repeated field: the last occurrence counts (as protobuf has it).
+      if (wire !== 2) throw bad(context, `field ${field} has wire type ${wire}`);
+      const len = readVarint64(buf, c, end, context);
+      if (len > end - c.pos) throw bad(context, `field ${field} length ${len} runs past the end`);
+      const seg = cols[field]!;
+      seg.ranges = [c.pos, c.pos + len];
+      seg.count = len;
+      c.pos += len;
+    } else if (isColumnField(field)) {
       const seg = cols[field]!;
       if (wire === 2) {
         const len = readVarint64(buf, c, end, context);
@@ -229,9 +274,20 @@ export function checkedDecodeRecordBatch(
   }
 
   const count = cols[F_KIND]!.count;
-  if (cols[F_ADDRESS]!.count !== count) throw bad(context, `${cols[F_ADDRESS]!.count} address entries for ${count} records`);
+  const v3 = hasFormat3Columns(cols[F_OP]!.ranges, cols[F_ARG]!.ranges, cols[F_STEP]!.ranges, cols[F_RUN]!.ranges);
+  const v2 = cols[F_ADDRESS]!.ranges.length > 0 || cols[F_TIME]!.ranges.length > 0;
+  if (v3 && v2) throw bad(context, MIXED_FORMATS);
+  if (!v3 && !v2 && count > 0) throw bad(context, `${count} records without addresses or times (neither address_delta and time_delta_us nor address_op and time_run)`);
+  if (!v3) {
+    if (cols[F_ADDRESS]!.count !== count) throw bad(context, `${cols[F_ADDRESS]!.count} address entries for ${count} records`);
+  }
   if (cols[F_THREAD]!.count !== count) throw bad(context, `${cols[F_THREAD]!.count} thread entries for ${count} records`);
-  if (cols[F_TIME]!.count !== count) throw bad(context, `${cols[F_TIME]!.count} time entries for ${count} records`);
+  if (!v3) {
+    if (cols[F_TIME]!.count !== count) throw bad(context, `${cols[F_TIME]!.count} time entries for ${count} records`);
+  } else {
+    if (cols[F_OP]!.count !== count) throw bad(context, `address_op has ${cols[F_OP]!.count} entries for ${count} records`);
+    if (cols[F_STEP]!.count !== cols[F_RUN]!.count) throw bad(context, `time_step has ${cols[F_STEP]!.count} entries for ${cols[F_RUN]!.count} time runs`);
+  }
 
   const kind = new Uint8Array(count);
   const address = new Float64Array(count);
@@ -261,8 +317,34 @@ export function checkedDecodeRecordBatch(
   if (cols[F_SIZE]!.count !== needSize) throw bad(context, `${cols[F_SIZE]!.count} size entries where the record kinds need ${needSize}`);
   if (cols[F_STACK]!.count !== needStack) throw bad(context, `${cols[F_STACK]!.count} stack entries where the record kinds need ${needStack}`);
 
-  // addresses: zig-zag deltas.
-  {
+  let ops: Uint8Array | null = null;
+  if (v3) {
+    // Everything about ops, args and runs that does not depend on the model's state.
+    ops = count > 0 ? buf.subarray(cols[F_OP]!.ranges[0]!, cols[F_OP]!.ranges[1]!) : new Uint8Array(0);
+    let needArgs = 0;
+    for (let i = 0; i < count; i++) {
+      const use = OP_USE[kind[i]! * 256 + ops[i]!]!;
+      if (use === 0) throw bad(context, opMisfit(ops[i]!, i, kind[i]!));
+      if (use === 2) needArgs++;
+    }
+    if (cols[F_ARG]!.count !== needArgs) throw bad(context, `address_arg has ${cols[F_ARG]!.count} entries where the ops need ${needArgs}`);
+    let records = 0;
+    let run = 0;
+    const r = cols[F_RUN]!.ranges;
+    for (let j = 0; j < r.length; j += 2) {
+      c.pos = r[j]!;
+      const e = r[j + 1]!;
+      while (c.pos < e) {
+        const v = readVarint64(buf, c, e, context);
+        if (v >= TWO32) throw bad(context, `time_run ${v} out of range`);
+        if (v === 0) throw bad(context, `time_run entry ${run} is 0 (a run has at least one record)`);
+        records += v;
+        run++;
+      }
+    }
+    if (records !== count) throw bad(context, `time_run entries add up to ${records} for ${count} records`);
+  } else {
+    // addresses: zig-zag deltas.
     const r = cols[F_ADDRESS]!.ranges;
     let i = 0;
     let prev = 0;
@@ -284,7 +366,25 @@ export function checkedDecodeRecordBatch(
 
   // threads, times.
   fillUint32(buf, c, cols[F_THREAD]!.ranges, thread, context, 'thread');
-  {
+  if (v3) {
+    // Runs of records sharing a time, each time a step from the previous one.
+    const steps = new Float64Array(cols[F_STEP]!.count);
+    fillDouble(buf, c, cols[F_STEP]!.ranges, steps, context);
+    const r = cols[F_RUN]!.ranges;
+    let i = 0;
+    let run = 0;
+    let t = baseTimeUs;
+    for (let j = 0; j < r.length; j += 2) {
+      c.pos = r[j]!;
+      const e = r[j + 1]!;
+      while (c.pos < e) {
+        const v = readVarint64(buf, c, e, context);
+        t += steps[run++]!;
+        timeUs.fill(t, i, i + v);
+        i += v;
+      }
+    }
+  } else {
     const r = cols[F_TIME]!.ranges;
     let i = 0;
     let t = baseTimeUs; // deltas are cumulative: each from the previous record's time
@@ -326,7 +426,71 @@ export function checkedDecodeRecordBatch(
     }
   }
 
+  // The address model last: its failures are the ones that depend on earlier batches.
+  if (v3) {
+    if (model === null) return null;
+    const m = model ?? new AddressDecoder();
+    const args = new Float64Array(cols[F_ARG]!.count);
+    fillDouble(buf, c, cols[F_ARG]!.ranges, args, context);
+    if (from === 0) m.startBatch();
+    let ai = 0;
+    for (let i = 0; i < count; i++) {
+      const k = kind[i]!;
+      const op = ops![i]!;
+      const arg = OP_USE[k * 256 + op] === 2 ? args[ai++]! : 0;
+      if (i < from) continue;
+      const a = m.decode(k, size[i]!, op, arg);
+      if (a < 0) throw bad(context, modelMessage(m, op, i, k, size[i]!));
+      address[i] = a;
+    }
+  }
+
   return { count, kind, address, size, stack, thread, timeUs, baseTimeUs };
+}
+
+const MIXED_FORMATS =
+  'address_delta or time_delta_us (format 2) mixed with address_op, address_arg, time_step or time_run (format 3)';
+
+/** Whether any of fields 8-11 occurs (their [start, end) ranges). */
+function hasFormat3Columns(op: number[], arg: number[], step: number[], run: number[]): boolean {
+  return op.length > 0 || arg.length > 0 || step.length > 0 || run.length > 0;
+}
+
+function opMisfit(op: number, i: number, k: number): string {
+  return `address_op: op ${op} at record ${i} does not apply to a record of kind ${k}`;
+}
+
+/** Why `m` refused op at record i, after decode() returned -1. */
+export function modelMessage(m: AddressDecoder, op: number, i: number, k: number, size: number): string {
+  const v = m.failValue;
+  switch (m.failure) {
+    case ModelFailure.OP:
+      return v < 0 ? opMisfit(op, i, k) : `address_op: op ${op} at record ${i} continues a pool, but size ${size} is not pymalloc's`;
+    case ModelFailure.ARG:
+      return v < 0 ? `address_arg: op ${op} at record ${i} has no argument` : `address_arg: op ${op} at record ${i} has argument ${v}, beyond 2^53`;
+    case ModelFailure.WINDOW:
+      return `address_arg: op ${op} at record ${i} refers to the allocation ${v} before the latest, beyond the ${Math.min(WINDOW, m.allocations)} the model keeps`;
+    case ModelFailure.REUSE: {
+      const n = m.reuseListLength(k, size);
+      return n === 0
+        ? `address_arg: op ${op} at record ${i} refers to an empty reuse list`
+        : `address_arg: op ${op} at record ${i} refers to entry ${v} of a reuse list of ${n}`;
+    }
+    case ModelFailure.ADDRESS:
+      return `address_arg: op ${op} at record ${i} gives address ${v}, outside [0, 2^53)`;
+    default:
+      return `address_op: op ${op} at record ${i} refused`;
+  }
+}
+
+/** The varints of r's ranges into out, as doubles. */
+function fillDouble(buf: Uint8Array, c: Cursor, r: number[], out: Float64Array, context: string): void {
+  let i = 0;
+  for (let j = 0; j < r.length; j += 2) {
+    c.pos = r[j]!;
+    const e = r[j + 1]!;
+    while (c.pos < e) out[i++] = readVarint64(buf, c, e, context);
+  }
 }
 
 function fillUint32(buf: Uint8Array, c: Cursor, r: number[], out: Uint32Array, context: string, name: string): void {
@@ -343,7 +507,10 @@ function fillUint32(buf: Uint8Array, c: Cursor, r: number[], out: Uint32Array, c
 }
 
 function columnName(field: number): string {
-  return ['?', 'kind', 'address_delta', 'size', 'stack', 'thread', 'time_delta_us'][field] ?? `field ${field}`;
+  return (
+    ['?', 'kind', 'address_delta', 'size', 'stack', 'thread', 'time_delta_us', 'base_time_us', 'address_op', 'address_arg', 'time_step', 'time_run'][field] ??
+    `field ${field}`
+  );
 }
 
 /** Skips one field's payload of the given wire type (used for unknown fields). */
@@ -544,6 +711,124 @@ function decodeColumns(
   return ap === aEnd && sp === sEnd && stp === stEnd;
 }
 
+/** After decodeModelColumns returned false: the record (from o) its model refused, else -1. */
+let modelFailedAt = -1;
+
+/**
+ * decodeColumns for a format-3 batch: kinds already decoded and checked into kind[o, o + n), `at`
+ * holding [start, end) of fields 1..11 (-1, -1: absent). Times from the runs, then addresses from
+ * `model` (started on this batch) in the loop over the records with sizes and stacks. False when
+ * anything is malformed; when the model refused record o + i, modelFailedAt = i and the model is as
+ * it was before that record (so the checked decoder can say why).
+ */
+function decodeModelColumns(
+  buf: Uint8Array,
+  at: Int32Array,
+  baseTimeUs: number,
+  o: number,
+  n: number,
+  kind: Uint8Array,
+  address: Float64Array,
+  size: Float64Array,
+  stack: Uint32Array,
+  thread: Uint32Array,
+  timeUs: Float64Array,
+  model: AddressDecoder,
+): boolean {
+  modelFailedAt = -1;
+  const stop = o + n;
+  let p = at[2 * F_THREAD]!;
+  let end = at[2 * F_THREAD + 1]!;
+  for (let i = o; i < stop; i++) {
+    if (p >= end) return false;
+    let v = buf[p]!;
+    if (v < 0x80) p++;
+    else {
+      v = readVarintAt(buf, p, end);
+      if (v < 0 || v >= TWO32) return false;
+      p = vpos;
+    }
+    thread[i] = v;
+  }
+  if (p !== end) return false;
+
+  // Runs of equal times: (run, step) pairs.
+  p = at[2 * F_STEP]!;
+  end = at[2 * F_STEP + 1]!;
+  let rp = at[2 * F_RUN]!;
+  const rEnd = at[2 * F_RUN + 1]!;
+  let t = baseTimeUs;
+  let i = o;
+  while (rp < rEnd) {
+    let run = buf[rp]!;
+    if (run < 0x80) rp++;
+    else {
+      run = readVarintAt(buf, rp, rEnd);
+      if (run < 0 || run >= TWO32) return false;
+      rp = vpos;
+    }
+    if (run === 0 || run > stop - i || p >= end) return false;
+    let step = buf[p]!;
+    if (step < 0x80) p++;
+    else {
+      step = readVarintAt(buf, p, end);
+      if (step < 0) return false;
+      p = vpos;
+    }
+    t += step;
+    const runEnd = i + run;
+    while (i < runEnd) timeUs[i++] = t;
+  }
+  if (i !== stop || p !== end) return false;
+
+  let op = at[2 * F_OP]!;
+  if (at[2 * F_OP + 1]! - op !== n) return false;
+  let ap = at[2 * F_ARG]!;
+  const aEnd = at[2 * F_ARG + 1]!;
+  let sp = at[2 * F_SIZE]!;
+  const sEnd = at[2 * F_SIZE + 1]!;
+  let stp = at[2 * F_STACK]!;
+  const stEnd = at[2 * F_STACK + 1]!;
+  for (let i = o; i < stop; i++) {
+    const k = kind[i]!;
+    let sz = 0;
+    if (HAS_SIZE[k] !== 0) {
+      if (sp >= sEnd) return false;
+      sz = varintAt(buf, sp, sEnd);
+      if (sz < 0) return false;
+      sp = vpos;
+    }
+    size[i] = sz;
+    if (HAS_STACK[k] !== 0) {
+      if (stp >= stEnd) return false;
+      const v = varintAt(buf, stp, stEnd);
+      if (v < 0 || v >= TWO32) return false;
+      stp = vpos;
+      stack[i] = v;
+    } else {
+      stack[i] = 0;
+    }
+    const code = buf[op++]!;
+    const use = OP_USE[k * 256 + code]!;
+    let arg = 0;
+    if (use === 2) {
+      if (ap >= aEnd) return false;
+      arg = varintAt(buf, ap, aEnd);
+      if (arg < 0) return false;
+      ap = vpos;
+    } else if (use === 0) {
+      return false;
+    }
+    const a = model.decode(k, sz, code, arg);
+    if (a < 0) {
+      modelFailedAt = i - o;
+      return false;
+    }
+    address[i] = a;
+  }
+  return ap === aEnd && sp === sEnd && stp === stEnd;
+}
+
 /** The arrays batches are decoded into (see BatchDecoder.detach). */
 export interface BatchArrays {
   kind: Uint8Array;
@@ -600,19 +885,37 @@ export class BatchDecoder {
   private joined = new Uint8Array(0);
   /** The buffer holding the columns, and [start, end) of column f (field number) at 2f, 2f+1. */
   private source: Uint8Array = new Uint8Array(0);
-  private readonly at = new Int32Array(14);
-  private readonly ranges: number[][] = [[], [], [], [], [], [], []];
+  private readonly at = new Int32Array(2 * (LAST_FIELD + 1));
+  private readonly ranges: number[][] = Array.from({ length: LAST_FIELD + 1 }, () => []);
   private readonly cursor: Cursor = { pos: 0 };
 
   /** The native decodeColumns (same results, about five times faster), or the TypeScript one. */
   private readonly columns: NativeDecodeColumns;
 
-  /** `native`: use the native column decoder when it is built (default true; see native-passes.ts). */
+  /**
+   * Format 3: the address model's state, native or TypeScript, chosen once (each holds its own
+   * state, so a capture's batches must all go through the same one); made at the first such batch.
+   */
+  private readonly NativeModel: (new () => NativeModelDecoder) | null;
+  private nativeModel: NativeModelDecoder | null = null;
+  private model: AddressDecoder | null = null;
+  /** Format-3 batches decoded: none yet means the model is fresh. */
+  private modelBatches = 0;
+  /** After a refused batch: whether it was format 3, and the record the TypeScript model refused (-1: none). */
+  private refusedV3 = false;
+  private refusedAt = -1;
+
+  /**
+   * `native`: use the native column decoder and address model when they are built (default true; see
+   * native-passes.ts).
+   */
   constructor(
     private readonly mode: BatchDecoderMode = 'reuse',
     native = true,
   ) {
-    this.columns = (native && nativePasses()?.decodeColumns) || decodeColumns;
+    const kernels = native ? nativePasses() : null;
+    this.columns = kernels?.decodeColumns || decodeColumns;
+    this.NativeModel = typeof kernels?.ModelDecoder === 'function' ? kernels.ModelDecoder : null;
   }
 
   /** Records decoded since the last detach (append mode). */
@@ -637,11 +940,29 @@ export class BatchDecoder {
       if (!(err instanceof BadCaptureError)) throw err;
       b = null;
     }
-    if (b === null) {
-      checkedDecodeRecordBatch(buf, start, end, context); // throws the precise error
+    if (b === null) this.explain(buf, start, end, context);
+    return b!;
+  }
+
+  /** Throws the checked decoder's message for a batch tryDecode refused. */
+  private explain(buf: Uint8Array, start: number, end: number, context: string): never {
+    if (!this.refusedV3) {
+      checkedDecode(buf, start, end, context, null, 0); // throws the precise error
       throw bad(context, 'inconsistent columns');
     }
-    return b;
+    // The TypeScript model stopped before the record it refused: the checked decoder resumes there.
+    // The native one keeps its state to itself: only a fresh model (the capture's first format-3
+    // batch) can be replayed.
+    if (this.NativeModel === null) {
+      checkedDecode(buf, start, end, context, this.refusedAt >= 0 ? this.model : null, this.refusedAt);
+      throw bad(context, 'inconsistent columns');
+    }
+    if (this.modelBatches === 0) {
+      checkedDecode(buf, start, end, context, undefined, 0);
+      throw bad(context, 'inconsistent columns');
+    }
+    checkedDecode(buf, start, end, context, null, 0);
+    throw bad(context, "address_op: a record's address does not follow from the address model's state");
   }
 
   /** Null when the batch is malformed (the caller finds out how). */
@@ -649,8 +970,10 @@ export class BatchDecoder {
     const c = this.cursor;
     c.pos = start;
     const ranges = this.ranges;
-    for (let f = 1; f <= 6; f++) ranges[f]!.length = 0;
+    for (let f = 1; f <= LAST_FIELD; f++) ranges[f]!.length = 0;
     let baseTimeUs = 0;
+    this.refusedV3 = false;
+    this.refusedAt = -1;
 
     // Locate the column payloads, skip unknown fields.
     while (c.pos < end) {
@@ -658,7 +981,15 @@ export class BatchDecoder {
       const field = Math.floor(tag / 8);
       const wire = tag & 7;
       if (field === 0) return null;
-      if (field >= F_KIND && field <= F_TIME) {
+      if (field === F_OP) {
+        // bytes: the last occurrence counts
+        if (wire !== 2) return null;
+        const len = readVarint64(buf, c, end, context);
+        if (len > end - c.pos) return null;
+        ranges[F_OP]!.length = 0;
+        ranges[F_OP]!.push(c.pos, c.pos + len);
+        c.pos += len;
+      } else if (isColumnField(field)) {
         if (wire === 2) {
           const len = readVarint64(buf, c, end, context);
           if (len > end - c.pos) return null;
@@ -678,7 +1009,10 @@ export class BatchDecoder {
         skipField(buf, c, end, wire, context);
       }
     }
-    if (!this.joinColumns(buf)) return null;
+    const v3 = hasFormat3Columns(ranges[F_OP]!, ranges[F_ARG]!, ranges[F_STEP]!, ranges[F_RUN]!);
+    if (v3 && (ranges[F_ADDRESS]!.length > 0 || ranges[F_TIME]!.length > 0)) return null;
+    this.refusedV3 = v3;
+    if (!this.joinColumns(buf, v3)) return null;
 
     // Kinds give the count: at most one record per byte of their column.
     const o = this.mode === 'append' ? this.used : 0;
@@ -687,15 +1021,22 @@ export class BatchDecoder {
     const a = this.arrays;
     const kStart = this.at[2 * F_KIND]!;
     const kEnd = this.at[2 * F_KIND + 1]!;
-    // Kinds are one byte each from the writer: copied, then checked in decodeColumns' loop.
-    let n = kEnd - kStart;
-    a.kind.set(src.subarray(kStart, kEnd), o);
-    const columns = this.columns;
-    if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) {
-      // Longer kinds (valid protobuf, though the writer never does this), or a malformed batch.
+    let n: number;
+    if (v3) {
+      // The model runs once over the batch: kinds decoded and checked before it.
       n = decodeKinds(src, kStart, kEnd, a.kind, o);
-      if (n < 0) return null;
-      if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return null;
+      if (n < 0 || !this.decodeModel(src, baseTimeUs, o, n)) return null;
+    } else {
+      // Kinds are one byte each from the writer: copied, then checked in decodeColumns' loop.
+      n = kEnd - kStart;
+      a.kind.set(src.subarray(kStart, kEnd), o);
+      const columns = this.columns;
+      if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) {
+        // Longer kinds (valid protobuf, though the writer never does this), or a malformed batch.
+        n = decodeKinds(src, kStart, kEnd, a.kind, o);
+        if (n < 0) return null;
+        if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return null;
+      }
     }
     if (this.mode === 'append') this.used += n;
     const whole = o === 0 && n === a.kind.length;
@@ -711,26 +1052,48 @@ export class BatchDecoder {
     };
   }
 
+  /** Format 3: the columns of n records (kinds decoded) through the model. */
+  private decodeModel(src: Uint8Array, baseTimeUs: number, o: number, n: number): boolean {
+    const a = this.arrays;
+    if (this.NativeModel !== null) {
+      this.nativeModel ??= new this.NativeModel();
+      if (!this.nativeModel.decode(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return false;
+    } else {
+      const model = (this.model ??= new AddressDecoder());
+      model.startBatch();
+      if (!decodeModelColumns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs, model)) {
+        this.refusedAt = modelFailedAt;
+        return false;
+      }
+    }
+    this.modelBatches++;
+    return true;
+  }
+
   /**
    * Gives every column one contiguous range `at[2f], at[2f+1]` in one buffer (`source`): `buf` when no
    * column is split, else all columns copied one after another into `joined`. False when a piece of a
-   * split column ends inside a varint (joining would hide it).
+   * split column ends inside a varint (joining would hide it). An absent column: [0, 0) in a format-2
+   * batch (as the native decodeColumns takes it), [-1, -1) in a format-3 one (as its ModelDecoder does).
    */
-  private joinColumns(buf: Uint8Array): boolean {
+  private joinColumns(buf: Uint8Array, v3: boolean): boolean {
     const at = this.at;
+    const absent = v3 ? -1 : 0;
     let split = false;
     let total = 0;
-    for (let f = 1; f <= 6; f++) {
+    for (const f of COLUMN_FIELDS) {
       const r = this.ranges[f]!;
       if (r.length > 2) split = true;
       for (let j = 0; j < r.length; j += 2) total += r[j + 1]! - r[j]!;
     }
+    at.fill(absent);
     if (!split) {
       this.source = buf;
-      for (let f = 1; f <= 6; f++) {
+      for (const f of COLUMN_FIELDS) {
         const r = this.ranges[f]!;
-        at[2 * f] = r.length ? r[0]! : 0;
-        at[2 * f + 1] = r.length ? r[1]! : 0;
+        if (r.length === 0) continue;
+        at[2 * f] = r[0]!;
+        at[2 * f + 1] = r[1]!;
       }
       return true;
     }
@@ -738,8 +1101,9 @@ export class BatchDecoder {
     const joined = this.joined;
     this.source = joined;
     let pos = 0;
-    for (let f = 1; f <= 6; f++) {
+    for (const f of COLUMN_FIELDS) {
       const r = this.ranges[f]!;
+      if (r.length === 0 && v3) continue;
       at[2 * f] = pos;
       for (let j = 0; j < r.length; j += 2) {
         const s = r[j]!;
@@ -777,7 +1141,9 @@ export class BatchDecoder {
 
 /**
  * Decodes the RecordBatch message held in buf[start, end) into new arrays.
- * `context` names the file and offset in error messages.
+ * `context` names the file and offset in error messages. A format-3 batch decodes from a fresh
+ * address model, so only as the first batch of its capture; a capture's later batches need the
+ * BatchDecoder (or model) that decoded the ones before.
  */
 export function decodeRecordBatch(buf: Uint8Array, start = 0, end = buf.length, context = 'record batch'): DecodedBatch {
   return new BatchDecoder('fresh').decode(buf, start, end, context);

@@ -21,8 +21,11 @@ import { withSampleWeights } from './sampling';
 import cap = pymemprof.capture;
 
 export const CAPTURE_MAGIC = 'pymemprof';
-/** 2 added compressed frames (Frame.compressed); version 1 captures are read as they are. */
-export const SUPPORTED_FORMAT_VERSION = 2;
+/**
+ * 3: batches carry the address model and time runs (address-model.ts); 2 added compressed frames
+ * (Frame.compressed). Captures of versions 1 and 2 are read as they are.
+ */
+export const SUPPORTED_FORMAT_VERSION = 3;
 /** Frames larger than this are treated as corruption. */
 export const MAX_FRAME_BYTES = 1 << 30;
 const DEFAULT_CHUNK = 8 << 20;
@@ -224,7 +227,8 @@ async function fileSize(path: string): Promise<number> {
 
 /**
  * Reads the capture in this thread (the worker runs this too, with its own `decoder`; by default
- * one that reuses its arrays with reuseBatches, else one that allocates new arrays per batch).
+ * one that reuses its arrays with reuseBatches, else one that allocates new arrays per batch). The
+ * decoder must be new: it holds the address model of the capture's batches (format 3).
  */
 export async function readCaptureHere(
   path: string,

@@ -222,29 +222,37 @@ struct DecodedRecord {
   uint64_t time_us;
 };
 
-std::vector<DecodedRecord> decode_batch(const std::string& body) {
+// Decodes a format-3 batch; `model` carries the address model from the capture's earlier batches
+// (a fresh one decodes the first batch).
+std::vector<DecodedRecord> decode_batch(const std::string& body, address_model::Decoder& model) {
   auto f = parse_message(body);
   auto kinds = packed_of(f, 1);
-  auto addr = packed_of(f, 2);
   auto sizes = packed_of(f, 3);
   auto stacks = packed_of(f, 4);
   auto threads = packed_of(f, 5);
-  auto times = packed_of(f, 6);
+  std::string ops = string_of(f, 8);
+  auto args = packed_of(f, 9);
+  auto steps = packed_of(f, 10);
+  auto runs = packed_of(f, 11);
   uint64_t base = uint_of(f, 7);
-  EXPECT_EQ(addr.size(), kinds.size());
+  EXPECT_TRUE(packed_of(f, 2).empty()) << "format 3 writes no address deltas";
+  EXPECT_TRUE(packed_of(f, 6).empty()) << "format 3 writes no time deltas";
+  EXPECT_EQ(ops.size(), kinds.size());
   EXPECT_EQ(threads.size(), kinds.size());
-  EXPECT_EQ(times.size(), kinds.size());
+  EXPECT_EQ(steps.size(), runs.size());
+  uint64_t in_runs = 0;
+  for (uint64_t r : runs) {
+    EXPECT_GE(r, 1u) << "a time run holds at least one record";
+    in_runs += r;
+  }
+  EXPECT_EQ(in_runs, kinds.size());
   std::vector<DecodedRecord> out;
-  size_t si = 0, ki = 0;
-  uint64_t address = 0, time = base;
-  for (size_t i = 0; i < kinds.size() && i < addr.size() && i < threads.size() && i < times.size(); ++i) {
+  size_t si = 0, ki = 0, ai = 0, run = 0;
+  uint64_t left_in_run = 0, time = base;
+  model.start_batch();
+  for (size_t i = 0; i < kinds.size() && i < ops.size() && i < threads.size(); ++i) {
     DecodedRecord d{};
     d.kind = static_cast<RecordKind>(kinds[i]);
-    address += static_cast<uint64_t>(unzigzag(addr[i]));
-    d.address = address;
-    time += times[i];
-    d.time_us = time;
-    d.thread = static_cast<uint32_t>(threads[i]);
     d.has_size = kind_has_size(d.kind);
     d.has_stack = kind_has_stack(d.kind);
     if (d.has_size) {
@@ -257,11 +265,28 @@ std::vector<DecodedRecord> decode_batch(const std::string& body) {
       d.stack = ki < stacks.size() ? static_cast<uint32_t>(stacks[ki]) : 0;
       ++ki;
     }
+    double a = model.decode(static_cast<uint8_t>(kinds[i]), static_cast<double>(d.size), static_cast<uint8_t>(ops[i]),
+                            [&]() { return ai < args.size() ? static_cast<double>(args[ai++]) : -1.0; });
+    EXPECT_GE(a, 0) << "record " << i << ": the address model refused op " << int(uint8_t(ops[i]));
+    d.address = static_cast<uint64_t>(a);
+    if (left_in_run == 0 && run < runs.size()) {
+      time += steps[run];
+      left_in_run = runs[run++];
+    }
+    --left_in_run;
+    d.time_us = time;
+    d.thread = static_cast<uint32_t>(threads[i]);
     out.push_back(d);
   }
+  EXPECT_EQ(ai, args.size()) << "address_arg has entries no op took";
   EXPECT_EQ(si, sizes.size()) << "size column has entries for kinds that carry none";
   EXPECT_EQ(ki, stacks.size()) << "stack column has entries for kinds that carry none";
   return out;
+}
+
+std::vector<DecodedRecord> decode_batch(const std::string& body) {
+  address_model::Decoder fresh;
+  return decode_batch(body, fresh);
 }
 
 RawRecord make_record(RecordKind kind, uint64_t address, uint64_t size, uint32_t stack, uint64_t ticks) {
@@ -372,7 +397,7 @@ TEST(Wire, HeaderRoundTrip) {
   ASSERT_EQ(frames[0].kind, kHeaderFrame);
   auto f = parse_message(frames[0].body);
   EXPECT_EQ(string_of(f, 1), "pymemprof");
-  EXPECT_EQ(uint_of(f, 2), 2u);  // kFormatVersion
+  EXPECT_EQ(uint_of(f, 2), kFormatVersion);  // kFormatVersion
   EXPECT_EQ(string_of(f, 3), "3.11.7");
   EXPECT_EQ(uint_of(f, 4), 0x030b07f0u);
   auto geometry = parse_message(string_of(f, 5));
@@ -534,8 +559,9 @@ TEST(BatchEncoder, ColumnsAreSparseAndDeltasCumulative) {
   uint64_t time = 5000;
   for (int i = 0; i < 1200; ++i) {
     RecordKind k = kinds[i % 12];
-    // Addresses jump up and down (negative deltas), sometimes by the full 64-bit range.
-    uint64_t addr = (i % 50 == 7) ? UINT64_MAX - i : (i % 50 == 8 ? 0 : 0x7f0000000000ull + (rng() % (1 << 24)) * 16);
+    // Addresses jump up and down, across the whole range readers hold exactly (below 2^53), to 0,
+    // and off the 16-byte grid.
+    uint64_t addr = (i % 50 == 7) ? (uint64_t{1} << 53) - 1 - i : (i % 50 == 8 ? 0 : 0x7f0000000000ull + (rng() % (1 << 24)) * 16 + (i % 17 == 3 ? 8 : 0));
     time += rng() % 3 == 0 ? 0 : rng() % 5000;
     in.push_back({make_record(k, addr, 1000 + i, static_cast<uint32_t>(i % 300 + 1), 0), uint32_t(1 + i % 3), time});
   }
@@ -551,9 +577,8 @@ TEST(BatchEncoder, ColumnsAreSparseAndDeltasCumulative) {
 
   auto f = parse_message(frames[0].body);
   EXPECT_EQ(uint_of(f, 7), 5000u + 0) << "base_time_us is the first record's time";
-  EXPECT_EQ(packed_of(f, 6).at(0), 0u) << "first time delta is from base_time_us";
-  EXPECT_EQ(unzigzag(packed_of(f, 2).at(0)), static_cast<int64_t>(in[0].r.address))
-      << "first address delta is from 0";
+  EXPECT_EQ(packed_of(f, 10).at(0), 0u) << "first time step is from base_time_us";
+  EXPECT_EQ(string_of(f, 8).size(), in.size()) << "one address op per record";
   size_t sized = 0, stacked = 0;
   for (const auto& x : in) {
     sized += kind_has_size(x.r.kind);
@@ -590,11 +615,13 @@ TEST(BatchEncoder, SecondBatchStartsFresh) {
   ASSERT_EQ(frames.size(), 2u);
   auto second = parse_message(frames[1].body);
   EXPECT_EQ(uint_of(second, 7), 400u);
-  EXPECT_EQ(unzigzag(packed_of(second, 2).at(0)), 0x3000) << "address delta restarts from 0 in each batch";
-  EXPECT_EQ(packed_of(second, 6), (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(packed_of(second, 10), (std::vector<uint64_t>{0, 1}));
+  EXPECT_EQ(packed_of(second, 11), (std::vector<uint64_t>{1, 1}));
   EXPECT_EQ(packed_of(second, 3), (std::vector<uint64_t>{16}));
   EXPECT_EQ(packed_of(second, 4), (std::vector<uint64_t>{2}));
-  auto dec = decode_batch(frames[1].body);
+  address_model::Decoder model;
+  decode_batch(frames[0].body, model);
+  auto dec = decode_batch(frames[1].body, model);
   ASSERT_EQ(dec.size(), 2u);
   EXPECT_EQ(dec[1].address, 0x10u);
   EXPECT_EQ(dec[1].time_us, 401u);
@@ -761,6 +788,7 @@ Capture decode_capture(const std::string& stream) {
   if (c.frames.empty()) return c;
   EXPECT_EQ(c.frames.front().kind, kHeaderFrame) << "the header must come first";
   EXPECT_EQ(c.frames.back().kind, kTrailerFrame) << "the trailer must come last";
+  address_model::Decoder model;  // one per capture: batches decode in order
   for (size_t fi = 0; fi < c.frames.size(); ++fi) {
     const Frame& fr = c.frames[fi];
     if (fr.kind == kHeaderFrame) {
@@ -796,7 +824,7 @@ Capture decode_capture(const std::string& stream) {
       }
     } else if (fr.kind == kBatchFrame) {
       ++c.batches;
-      for (const auto& r : decode_batch(fr.body)) {
+      for (const auto& r : decode_batch(fr.body, model)) {
         if (r.has_stack && r.stack != 0)
           EXPECT_TRUE(c.nodes.count(r.stack)) << "stack " << r.stack << " used before its table";
         EXPECT_TRUE(c.thread_native.count(r.thread)) << "thread " << r.thread << " used before its table";
@@ -1179,3 +1207,119 @@ TEST(CaptureWriter, WriteFailureStopsRecordingAndKeepsProducersRunning) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The address model (address_model.h): the reader recomputes every address the writer saw.
+
+namespace {
+struct ModelRecord {
+  uint8_t kind;
+  uint64_t address, size;
+};
+
+// A program-like stream: pymalloc-style pools carved in class steps with LIFO reuse of freed blocks,
+// large RAW blocks, frees long after their allocation (beyond the model's window), in-place
+// resizes, arena records and marks, a few addresses off the 16-byte grid.
+std::vector<ModelRecord> program_like_stream(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<ModelRecord> out;
+  std::vector<std::vector<uint64_t>> free_list(32);
+  std::vector<uint64_t> carve(32, 0), carve_end(32, 0);
+  uint64_t next_pool = 0x7f1200000000ull;
+  std::vector<std::pair<uint64_t, uint8_t>> live;  // address, kind
+  std::vector<uint64_t> live_size;
+  while (out.size() < n) {
+    uint64_t r = rng() % 100;
+    if (r < 45 || live.empty()) {
+      bool big = rng() % 20 == 0;
+      uint8_t kind = big ? 1 : (rng() % 2 ? 2 : 3);
+      uint64_t size = big ? 600 + rng() % 100000 : 1 + rng() % 512;
+      uint64_t a;
+      if (big) {
+        a = 0x5600000000ull + (rng() % (1u << 30)) * 16 + (rng() % 50 == 0 ? 8 : 0);
+      } else {
+        uint32_t c = static_cast<uint32_t>((size - 1) / 16);
+        if (!free_list[c].empty()) {
+          a = free_list[c].back();
+          free_list[c].pop_back();
+        } else {
+          if (carve[c] + 16 * (c + 1) > carve_end[c]) {
+            carve[c] = next_pool + 48;
+            carve_end[c] = next_pool + 16384;
+            next_pool += 16384;
+          }
+          a = carve[c];
+          carve[c] += 16 * (c + 1);
+        }
+      }
+      out.push_back({kind, a, size});
+      live.push_back({a, kind});
+      live_size.push_back(size);
+    } else if (r < 90) {
+      // Mostly the newest blocks die; sometimes a very old one.
+      size_t i = rng() % 4 == 0 ? rng() % live.size() : live.size() - 1 - rng() % std::min<size_t>(live.size(), 8);
+      auto [a, kind] = live[i];
+      uint64_t size = live_size[i];
+      out.push_back({static_cast<uint8_t>(kind + 3), a, 0});
+      if (kind != 1) free_list[(size - 1) / 16].push_back(a);
+      live[i] = live.back();
+      live.pop_back();
+      live_size[i] = live_size.back();
+      live_size.pop_back();
+    } else if (r < 96) {
+      size_t i = rng() % live.size();
+      out.push_back({static_cast<uint8_t>(live[i].second + 6), live[i].first, live_size[i]});
+    } else if (r < 99) {
+      out.push_back({static_cast<uint8_t>(rng() % 2 ? 10 : 11), 0x7f3000000000ull + (rng() % 64) * (1u << 20), 1u << 20});
+    } else {
+      out.push_back({12, 0, 1 + rng() % 5});
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST(AddressModel, ReaderRecomputesEveryAddressAcrossBatches) {
+  auto records = program_like_stream(400000, 11);  // > 65536 allocations: the window wraps
+  address_model::Encoder enc;
+  address_model::Decoder dec;
+  size_t ops[256] = {};
+  std::vector<uint64_t> args;
+  for (size_t start = 0; start < records.size(); start += 7919) {  // batches
+    enc.start_batch();
+    dec.start_batch();
+    size_t end = std::min(records.size(), start + 7919);
+    for (size_t i = start; i < end; ++i) {
+      const ModelRecord& r = records[i];
+      args.clear();
+      uint8_t op = enc.encode(r.kind, r.address, r.size, [&](uint64_t v) { args.push_back(v); });
+      ops[op]++;
+      size_t next = 0;
+      double a = dec.decode(r.kind, static_cast<double>(r.size), op, [&]() { return next < args.size() ? static_cast<double>(args[next++]) : -1.0; });
+      ASSERT_EQ(a, static_cast<double>(r.address)) << "record " << i << " kind " << int(r.kind) << " op " << int(op);
+      ASSERT_EQ(next, args.size()) << "record " << i << ": args left over";
+      for (uint64_t v : args) ASSERT_LT(v, uint64_t{1} << 53);
+    }
+  }
+  // The point of the model: most allocations and frees need no argument at all.
+  size_t no_arg = ops[address_model::kReuseTop] + ops[address_model::kNextInPool];
+  for (int op = address_model::kFreeRecent0; op < address_model::kFreeSeq0 + 16; ++op) no_arg += ops[op];
+  EXPECT_GT(no_arg * 2, records.size()) << "fewer than half the records were predicted outright";
+  EXPECT_GT(ops[address_model::kRaw], 0u) << "the stream has addresses off the grid";
+}
+
+TEST(AddressModel, DecoderRefusesWhatTheModelCannotHold) {
+  address_model::Decoder dec;
+  auto none = []() { return -1.0; };
+  EXPECT_EQ(dec.decode(2, 32, address_model::kReuseTop, none), -1) << "reuse from an empty list";
+  EXPECT_EQ(dec.decode(5, 0, address_model::kFreeRecent0, none), -1) << "a free before any allocation";
+  EXPECT_EQ(dec.decode(2, 32, address_model::kFreeRecent0, none), -1) << "a free op for an allocation";
+  EXPECT_EQ(dec.decode(12, 1, address_model::kReuseTop, none), -1) << "an allocation op for a mark";
+  EXPECT_EQ(dec.decode(2, 32, address_model::kAllocDelta, none), -1) << "an op without its arg";
+  EXPECT_EQ(dec.decode(2, 32, address_model::kAllocDelta, []() { return 9007199254740992.0; }), -1) << "an arg of 2^53";
+  EXPECT_EQ(dec.decode(2, 32, address_model::kAllocDelta, []() { return 1.0; }), -1) << "below address 0";
+  EXPECT_EQ(dec.decode(2, 32, address_model::kAllocDelta, []() { return 64.0; }), 512) << "16 * 32 from 0";
+  EXPECT_EQ(dec.decode(5, 0, address_model::kFreeRecent0, none), 512) << "the block just allocated";
+  EXPECT_EQ(dec.decode(2, 20, address_model::kReuseTop, none), 512) << "reused from its class";
+  EXPECT_EQ(dec.decode(2, 20, address_model::kReuseTop, none), -1) << "the list is empty again";
+}

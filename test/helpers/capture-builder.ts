@@ -5,6 +5,9 @@
  *     .nodes([{ id: 1, parent: 0, code: 1, offset: 10 }]).batch([{ kind: KIND.ALLOC_OBJ, address: 0x1000, size: 64, stack: 1, timeUs: 5 }])
  *     .trailer();
  *   const path = await b.writeTemp();
+ *
+ * Batches are written as format 2 has them (address and time deltas) unless the builder is made with
+ * `{ format: 3 }`: then as the C++ writer writes format 3 (address model, time runs), field for field.
  */
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +15,7 @@ import { join } from 'node:path';
 import * as protobuf from 'protobufjs/minimal';
 import { pymemprof } from '../../src/capture/generated/capture';
 import { kindHasSize, kindHasStack } from '../../src/capture/batch-decoder';
+import { AddressEncoder } from '../../src/capture/address-model';
 
 import cap = pymemprof.capture;
 
@@ -67,9 +71,87 @@ export function recordBatchMessage(records: TestRecord[], baseTimeUs?: number): 
   return m;
 }
 
+/** Packed column: tag, length, payload (omitted when empty, as the writer does). */
+function packedField(w: protobuf.Writer, field: number, values: readonly number[], wide: boolean): void {
+  if (values.length === 0) return;
+  w.uint32((field << 3) | 2).fork();
+  for (const v of values) {
+    if (wide) w.uint64(v);
+    else w.uint32(v);
+  }
+  w.ldelim();
+}
+
+/**
+ * Encodes records as a format-3 RecordBatch message, its bytes as the C++ writer (native/capture/wire.cpp)
+ * lays them out: fields 1, 3, 4, 5, 8, 9, 10, 11, then 7 when not 0. `encoder` holds the address
+ * model of the capture's batches so far (one per capture, every batch through it in order).
+ */
+export function recordBatchBytes3(records: TestRecord[], encoder: AddressEncoder, baseTimeUs?: number): Uint8Array {
+  const base = baseTimeUs ?? (records.length ? records[0]!.timeUs : 0);
+  const kind: number[] = [];
+  const size: number[] = [];
+  const stack: number[] = [];
+  const thread: number[] = [];
+  const ops: number[] = [];
+  const args: number[] = [];
+  const steps: number[] = [];
+  const runs: number[] = [];
+  encoder.startBatch();
+  let prevTime = base;
+  for (const r of records) {
+    kind.push(r.kind);
+    ops.push(encoder.encode(r.kind, r.address, r.size ?? 0, args));
+    if (kindHasSize(r.kind)) size.push(r.size ?? 0);
+    if (kindHasStack(r.kind)) stack.push(r.stack ?? 0);
+    thread.push(r.thread ?? 1);
+    if (r.timeUs < prevTime) throw new Error('test records must be in time order (time steps are cumulative)');
+    if (runs.length === 0 || r.timeUs !== prevTime) {
+      steps.push(r.timeUs - prevTime);
+      runs.push(0);
+      prevTime = r.timeUs;
+    }
+    runs[runs.length - 1]!++;
+  }
+  const w = protobuf.Writer.create();
+  packedField(w, 1, kind, false);
+  packedField(w, 3, size, true);
+  packedField(w, 4, stack, false);
+  packedField(w, 5, thread, false);
+  if (ops.length) w.uint32((8 << 3) | 2).bytes(Uint8Array.from(ops));
+  packedField(w, 9, args, true);
+  packedField(w, 10, steps, true);
+  packedField(w, 11, runs, false);
+  if (base !== 0) w.uint32(7 << 3).uint64(base);
+  return w.finish();
+}
+
+/** A Frame holding the batch message `batch`. */
+export function batchFrameBytes(batch: Uint8Array): Uint8Array {
+  const w = protobuf.Writer.create();
+  w.uint32((5 << 3) | 2).bytes(batch);
+  return w.finish();
+}
+
+export interface CaptureBuilderOptions {
+  /** How batches are written: 2 (deltas; the default) or 3 (address model and time runs). */
+  format?: 2 | 3;
+}
+
 export class CaptureBuilder {
   /** Each entry: one length-delimited frame. */
   readonly frames: Uint8Array[] = [];
+  readonly format: 2 | 3;
+  private encoder: AddressEncoder | null = null;
+
+  constructor(options: CaptureBuilderOptions = {}) {
+    this.format = options.format ?? 2;
+  }
+
+  /** Format 3: the address model of the batches written so far (made when first needed: it is large). */
+  get addresses(): AddressEncoder {
+    return (this.encoder ??= new AddressEncoder());
+  }
 
   frame(f: cap.IFrame): this {
     return this.raw(delimit(cap.Frame.encode(f).finish()));
@@ -85,7 +167,7 @@ export class CaptureBuilder {
     return this.frame({
       header: {
         magic: 'pymemprof',
-        formatVersion: 1,
+        formatVersion: this.format === 3 ? 3 : 1,
         pythonVersion: '3.11.7',
         pythonHexversion: 0x030b07f0,
         geometry: { arenaSize: 1 << 20, poolSize: 16384, alignment: 16, smallRequestThreshold: 512 },
@@ -135,6 +217,7 @@ export class CaptureBuilder {
   }
 
   batch(records: TestRecord[], baseTimeUs?: number): this {
+    if (this.format === 3) return this.raw(delimit(batchFrameBytes(recordBatchBytes3(records, this.addresses, baseTimeUs))));
     return this.frame({ batch: recordBatchMessage(records, baseTimeUs) });
   }
 

@@ -161,8 +161,8 @@ describe('readCapture', () => {
       'BAD_CAPTURE',
       /not a pymemprof capture/,
     );
-    const newer = new CaptureBuilder().header({ formatVersion: 3 }).trailer().writeTemp();
-    await expectBadCapture(newer, 'CAPTURE_VERSION', /capture format version 3 is newer than this pymemprof supports \(2\)/);
+    const newer = new CaptureBuilder().header({ formatVersion: 4 }).trailer().writeTemp();
+    await expectBadCapture(newer, 'CAPTURE_VERSION', /capture format version 4 is newer than this pymemprof supports \(3\)/);
     // the message names the file
     await expectBadCapture(newer, 'CAPTURE_VERSION', new RegExp(newer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     // a file that is not there

@@ -228,6 +228,10 @@ export namespace pymemprof {
             thread?: (number[]|null);
             timeDeltaUs?: (number[]|null);
             baseTimeUs?: (number|null);
+            addressOp?: (Uint8Array|null);
+            addressArg?: (number[]|null);
+            timeStep?: (number[]|null);
+            timeRun?: (number[]|null);
         }
 
         class RecordBatch implements IRecordBatch {
@@ -239,6 +243,10 @@ export namespace pymemprof {
             public thread: number[];
             public timeDeltaUs: number[];
             public baseTimeUs: number;
+            public addressOp: Uint8Array;
+            public addressArg: number[];
+            public timeStep: number[];
+            public timeRun: number[];
             public static create(properties?: pymemprof.capture.IRecordBatch): pymemprof.capture.RecordBatch;
             public static encode(message: pymemprof.capture.IRecordBatch, writer?: $protobuf.Writer): $protobuf.Writer;
             public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): pymemprof.capture.RecordBatch;

@@ -2005,6 +2005,10 @@ $root.pymemprof = (function() {
              * @property {Array.<number>|null} [thread] RecordBatch thread
              * @property {Array.<number>|null} [timeDeltaUs] RecordBatch timeDeltaUs
              * @property {number|null} [baseTimeUs] RecordBatch baseTimeUs
+             * @property {Uint8Array|null} [addressOp] RecordBatch addressOp
+             * @property {Array.<number>|null} [addressArg] RecordBatch addressArg
+             * @property {Array.<number>|null} [timeStep] RecordBatch timeStep
+             * @property {Array.<number>|null} [timeRun] RecordBatch timeRun
              */
 
             /**
@@ -2022,6 +2026,9 @@ $root.pymemprof = (function() {
                 this.stack = [];
                 this.thread = [];
                 this.timeDeltaUs = [];
+                this.addressArg = [];
+                this.timeStep = [];
+                this.timeRun = [];
                 if (properties)
                     for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2083,6 +2090,38 @@ $root.pymemprof = (function() {
              * @instance
              */
             RecordBatch.prototype.baseTimeUs = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
+
+            /**
+             * RecordBatch addressOp.
+             * @member {Uint8Array} addressOp
+             * @memberof pymemprof.capture.RecordBatch
+             * @instance
+             */
+            RecordBatch.prototype.addressOp = $util.newBuffer([]);
+
+            /**
+             * RecordBatch addressArg.
+             * @member {Array.<number>} addressArg
+             * @memberof pymemprof.capture.RecordBatch
+             * @instance
+             */
+            RecordBatch.prototype.addressArg = $util.emptyArray;
+
+            /**
+             * RecordBatch timeStep.
+             * @member {Array.<number>} timeStep
+             * @memberof pymemprof.capture.RecordBatch
+             * @instance
+             */
+            RecordBatch.prototype.timeStep = $util.emptyArray;
+
+            /**
+             * RecordBatch timeRun.
+             * @member {Array.<number>} timeRun
+             * @memberof pymemprof.capture.RecordBatch
+             * @instance
+             */
+            RecordBatch.prototype.timeRun = $util.emptyArray;
 
             /**
              * Creates a new RecordBatch instance using the specified properties.
@@ -2150,6 +2189,26 @@ $root.pymemprof = (function() {
                 }
                 if (message.baseTimeUs != null && Object.hasOwnProperty.call(message, "baseTimeUs"))
                     writer.uint32(/* id 7, wireType 0 =*/56).uint64(message.baseTimeUs);
+                if (message.addressOp != null && Object.hasOwnProperty.call(message, "addressOp"))
+                    writer.uint32(/* id 8, wireType 2 =*/66).bytes(message.addressOp);
+                if (message.addressArg != null && message.addressArg.length) {
+                    writer.uint32(/* id 9, wireType 2 =*/74).fork();
+                    for (var i = 0; i < message.addressArg.length; ++i)
+                        writer.uint64(message.addressArg[i]);
+                    writer.ldelim();
+                }
+                if (message.timeStep != null && message.timeStep.length) {
+                    writer.uint32(/* id 10, wireType 2 =*/82).fork();
+                    for (var i = 0; i < message.timeStep.length; ++i)
+                        writer.uint64(message.timeStep[i]);
+                    writer.ldelim();
+                }
+                if (message.timeRun != null && message.timeRun.length) {
+                    writer.uint32(/* id 11, wireType 2 =*/90).fork();
+                    for (var i = 0; i < message.timeRun.length; ++i)
+                        writer.uint32(message.timeRun[i]);
+                    writer.ldelim();
+                }
                 return writer;
             };
 
@@ -2291,6 +2350,61 @@ $root.pymemprof = (function() {
                         }
                     case 7: {
                             message.baseTimeUs = reader.uint64();
+                            break;
+                        }
+                    case 8: {
+                            message.addressOp = reader.bytes();
+                            break;
+                        }
+                    case 9: {
+                            if (!(message.addressArg && message.addressArg.length))
+                                message.addressArg = [];
+                            if ((tag & 7) === 2) {
+                                var end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.addressArg.push(reader.uint64());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.addressArg.push(reader.uint64());
+                            break;
+                        }
+                    case 10: {
+                            if (!(message.timeStep && message.timeStep.length))
+                                message.timeStep = [];
+                            if ((tag & 7) === 2) {
+                                var end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.timeStep.push(reader.uint64());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.timeStep.push(reader.uint64());
+                            break;
+                        }
+                    case 11: {
+                            if (!(message.timeRun && message.timeRun.length))
+                                message.timeRun = [];
+                            if ((tag & 7) === 2) {
+                                var end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.timeRun.push(reader.uint32());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.timeRun.push(reader.uint32());
                             break;
                         }
                     default:
