@@ -144,6 +144,8 @@ void encode_trailer(const TrailerInfo& t, std::string& out);
 class BatchEncoder {
  public:
   void add(const RawRecord& r, uint32_t thread, uint64_t time_us);
+  // A record that add() will get soon (a few records ahead).
+  void prefetch(const RawRecord& r) const { addresses_.prefetch(r.address); }
   size_t count() const { return count_; }
   void finish(std::string& out);  // appends the frame and starts the next batch
 

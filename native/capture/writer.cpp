@@ -244,7 +244,10 @@ void CaptureWriter::forget_ended_threads() {
 }
 
 void CaptureWriter::emit_records(uint64_t watermark) {
-  auto add = [&](const RawRecord& r, uint32_t thread) {
+  constexpr size_t kAhead = 8;
+  auto add = [&](Source& s, uint32_t thread) {
+    const RawRecord& r = s.pending[s.next++];
+    if (s.next + kAhead < s.pending.size()) batch_.prefetch(s.pending[s.next + kAhead]);
     last_time_us_ = std::max(last_time_us_, clock_.to_us(r.ticks));
     batch_.add(r, thread, last_time_us_);
     ++totals_.records;
@@ -267,7 +270,7 @@ void CaptureWriter::emit_records(uint64_t watermark) {
   if (heads.size() == 1) {  // the common single-threaded case needs no heap
     Source& s = sources_[heads.top().second];
     uint32_t tid = s.ring->thread_id();
-    while (s.next < s.pending.size() && s.pending[s.next].ticks < watermark) add(s.pending[s.next++], tid);
+    while (s.next < s.pending.size() && s.pending[s.next].ticks < watermark) add(s, tid);
   } else {
     while (!heads.empty()) {
       size_t i = heads.top().second;
@@ -275,7 +278,7 @@ void CaptureWriter::emit_records(uint64_t watermark) {
       Source& s = sources_[i];
       uint32_t tid = s.ring->thread_id();
       uint64_t limit = heads.empty() ? watermark : std::min(watermark, heads.top().first + 1);
-      while (s.next < s.pending.size() && s.pending[s.next].ticks < limit) add(s.pending[s.next++], tid);
+      while (s.next < s.pending.size() && s.pending[s.next].ticks < limit) add(s, tid);
       if (s.next < s.pending.size() && s.pending[s.next].ticks < watermark) heads.push({s.pending[s.next].ticks, i});
     }
   }
