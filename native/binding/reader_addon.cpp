@@ -248,9 +248,18 @@ class ArenaTimelineWrap : public Napi::ObjectWrap<ArenaTimelineWrap> {
   std::unique_ptr<pymemprof::reader::ArenaTimelinePass> pass_;
 };
 
-// decodeColumns(buf, at, baseTimeUs, o, n, kind, address, size, stack, thread, timeUs): false when
-// the batch is malformed (the TypeScript decoder then says how).
-Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
+// The arguments of decodeColumns and ModelDecoder.decode: (buf, at, baseTimeUs, o, n, kind, address,
+// size, stack, thread, timeUs), `at` of at_len entries.
+struct ColumnsCall {
+  const uint8_t* buf;
+  size_t buf_len;
+  const int32_t* at;
+  double base_time_us;
+  size_t o, n;
+  pymemprof::reader::ColumnsOut out;
+};
+
+ColumnsCall columns_call(const Napi::CallbackInfo& info, size_t at_len) {
   Napi::Env env = info.Env();
   double o = info[3].As<Napi::Number>().DoubleValue();
   double n = info[4].As<Napi::Number>().DoubleValue();
@@ -262,18 +271,29 @@ Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
   if (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, &buf_len, &buf, nullptr, nullptr) != napi_ok ||
       type != napi_uint8_array)
     throw Napi::TypeError::New(env, "pymemprof reader: buf has the wrong array type");
-  const int32_t* at = typed<int32_t>(info[1], napi_int32_array, 14, "at");
-  pymemprof::reader::ColumnsOut out{
-      const_cast<uint8_t*>(typed<uint8_t>(info[5], napi_uint8_array, end, "kind")),
-      const_cast<double*>(typed<double>(info[6], napi_float64_array, end, "address")),
-      const_cast<double*>(typed<double>(info[7], napi_float64_array, end, "size")),
-      const_cast<uint32_t*>(typed<uint32_t>(info[8], napi_uint32_array, end, "stack")),
-      const_cast<uint32_t*>(typed<uint32_t>(info[9], napi_uint32_array, end, "thread")),
-      const_cast<double*>(typed<double>(info[10], napi_float64_array, end, "timeUs")),
+  return ColumnsCall{
+      static_cast<const uint8_t*>(buf),
+      buf_len,
+      typed<int32_t>(info[1], napi_int32_array, at_len, "at"),
+      info[2].As<Napi::Number>().DoubleValue(),
+      static_cast<size_t>(o),
+      static_cast<size_t>(n),
+      pymemprof::reader::ColumnsOut{
+          const_cast<uint8_t*>(typed<uint8_t>(info[5], napi_uint8_array, end, "kind")),
+          const_cast<double*>(typed<double>(info[6], napi_float64_array, end, "address")),
+          const_cast<double*>(typed<double>(info[7], napi_float64_array, end, "size")),
+          const_cast<uint32_t*>(typed<uint32_t>(info[8], napi_uint32_array, end, "stack")),
+          const_cast<uint32_t*>(typed<uint32_t>(info[9], napi_uint32_array, end, "thread")),
+          const_cast<double*>(typed<double>(info[10], napi_float64_array, end, "timeUs")),
+      },
   };
-  bool ok = pymemprof::reader::decode_columns(static_cast<const uint8_t*>(buf), buf_len, at, info[2].As<Napi::Number>().DoubleValue(),
-                                              static_cast<size_t>(o), static_cast<size_t>(n), out);
-  return Napi::Boolean::New(env, ok);
+}
+
+// decodeColumns(buf, at, baseTimeUs, o, n, kind, address, size, stack, thread, timeUs): false when
+// the batch is malformed (the TypeScript decoder then says how).
+Napi::Value DecodeColumns(const Napi::CallbackInfo& info) {
+  ColumnsCall c = columns_call(info, 14);
+  return Napi::Boolean::New(info.Env(), pymemprof::reader::decode_columns(c.buf, c.buf_len, c.at, c.base_time_us, c.o, c.n, c.out));
 }
 
 // new ModelDecoder(); decode(buf, at, baseTimeUs, o, n, kind, address, size, stack, thread, timeUs):
@@ -287,29 +307,8 @@ class ModelDecoderWrap : public Napi::ObjectWrap<ModelDecoderWrap> {
 
  private:
   Napi::Value Decode(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    double o = info[3].As<Napi::Number>().DoubleValue();
-    double n = info[4].As<Napi::Number>().DoubleValue();
-    if (!(o >= 0 && n >= 0 && o + n <= 4294967295.0)) throw Napi::RangeError::New(env, "pymemprof reader: bad record range");
-    size_t end = static_cast<size_t>(o + n);
-    napi_typedarray_type type;
-    size_t buf_len = 0;
-    void* buf = nullptr;
-    if (!info[0].IsTypedArray() || napi_get_typedarray_info(env, info[0], &type, &buf_len, &buf, nullptr, nullptr) != napi_ok ||
-        type != napi_uint8_array)
-      throw Napi::TypeError::New(env, "pymemprof reader: buf has the wrong array type");
-    const int32_t* at = typed<int32_t>(info[1], napi_int32_array, 24, "at");
-    pymemprof::reader::ColumnsOut out{
-        const_cast<uint8_t*>(typed<uint8_t>(info[5], napi_uint8_array, end, "kind")),
-        const_cast<double*>(typed<double>(info[6], napi_float64_array, end, "address")),
-        const_cast<double*>(typed<double>(info[7], napi_float64_array, end, "size")),
-        const_cast<uint32_t*>(typed<uint32_t>(info[8], napi_uint32_array, end, "stack")),
-        const_cast<uint32_t*>(typed<uint32_t>(info[9], napi_uint32_array, end, "thread")),
-        const_cast<double*>(typed<double>(info[10], napi_float64_array, end, "timeUs")),
-    };
-    bool ok = pymemprof::reader::decode_columns_v3(static_cast<const uint8_t*>(buf), buf_len, at, info[2].As<Napi::Number>().DoubleValue(),
-                                                   static_cast<size_t>(o), static_cast<size_t>(n), out, model_);
-    return Napi::Boolean::New(env, ok);
+    ColumnsCall c = columns_call(info, 24);
+    return Napi::Boolean::New(info.Env(), pymemprof::reader::decode_columns_v3(c.buf, c.buf_len, c.at, c.base_time_us, c.o, c.n, c.out, model_));
   }
   pymemprof::address_model::Decoder model_;
 };

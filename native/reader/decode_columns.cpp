@@ -68,55 +68,27 @@ inline double varint_wide(const uint8_t* buf, size_t* p, size_t end, size_t p_ma
   return static_cast<double>(x);
 }
 
-}  // namespace
-
-bool decode_columns(const uint8_t* buf, size_t buf_len, const int32_t at[14], double base_time_us, size_t o, size_t n,
-                    const ColumnsOut& out) {
-  for (int f = 1; f <= 6; f++) {
-    if (at[2 * f] < 0 || at[2 * f] > at[2 * f + 1] || static_cast<size_t>(at[2 * f + 1]) > buf_len) return false;
-  }
-  size_t p = at[10], end = at[11];
+// The thread column [p, end): one entry per record.
+bool decode_threads(const uint8_t* buf, size_t p, size_t end, size_t o, size_t n, uint32_t* thread) {
   for (size_t i = o; i < o + n; i++) {
     if (p >= end) return false;
     double v = varint(buf, &p, end);
     if (v < 0 || v >= kTwo32) return false;
-    out.thread[i] = static_cast<uint32_t>(v);
+    thread[i] = static_cast<uint32_t>(v);
   }
-  if (p != end) return false;
+  return p == end;
+}
 
-  p = at[12];
-  end = at[13];
-  double t = base_time_us;
-  for (size_t i = o; i < o + n; i++) {
-    if (p >= end) return false;
-    double v = varint(buf, &p, end);
-    if (v < 0) return false;
-    t += v;
-    out.time_us[i] = t;
-  }
-  if (p != end) return false;
-
-  size_t ap = at[4], a_end = at[5];
-  size_t sp = at[6], s_end = at[7];
-  size_t stp = at[8], st_end = at[9];
+// The size column [sp, s_end) and the stack column [kp, k_end): entries for the kinds that carry
+// them (0 for the others); false also for a kind out of range.
+bool decode_sizes_stacks(const uint8_t* buf, size_t buf_len, size_t sp, size_t s_end, size_t kp, size_t k_end, size_t o, size_t n,
+                         const ColumnsOut& out) {
   const size_t p_max = buf_len >= 8 ? buf_len - 8 : 0;
   const bool wide = buf_len >= 8;
   // Local copies: stores through the output columns cannot then be taken to change them.
   const uint8_t* __restrict kind = out.kind;
-  double* __restrict address = out.address;
   double* __restrict size = out.size;
   uint32_t* __restrict stack = out.stack;
-  double prev = 0;
-  for (size_t i = o; i < o + n; i++) {
-    // zig-zag address delta: even z -> z/2, odd z -> -(z+1)/2 (the parity from the first byte).
-    if (ap >= a_end) return false;
-    bool odd = buf[ap] & 1;
-    double z = wide ? varint_wide(buf, &ap, a_end, p_max) : varint(buf, &ap, a_end);
-    if (z < 0) return false;
-    prev += odd ? -(z + 1) / 2 : z / 2;
-    if (prev < 0) return false;
-    address[i] = prev;
-  }
   for (size_t i = o; i < o + n; i++) {
     uint8_t k = kind[i];
     if (k < 1 || k > kMaxKind) return false;
@@ -129,15 +101,54 @@ bool decode_columns(const uint8_t* buf, size_t buf_len, const int32_t at[14], do
       size[i] = 0;
     }
     if (kHasStack[k]) {
-      if (stp >= st_end) return false;
-      double v = wide ? varint_wide(buf, &stp, st_end, p_max) : varint(buf, &stp, st_end);
+      if (kp >= k_end) return false;
+      double v = wide ? varint_wide(buf, &kp, k_end, p_max) : varint(buf, &kp, k_end);
       if (v < 0 || v >= kTwo32) return false;
       stack[i] = static_cast<uint32_t>(v);
     } else {
       stack[i] = 0;
     }
   }
-  return ap == a_end && sp == s_end && stp == st_end;
+  return sp == s_end && kp == k_end;
+}
+
+}  // namespace
+
+bool decode_columns(const uint8_t* buf, size_t buf_len, const int32_t at[14], double base_time_us, size_t o, size_t n,
+                    const ColumnsOut& out) {
+  for (int f = 1; f <= 6; f++) {
+    if (at[2 * f] < 0 || at[2 * f] > at[2 * f + 1] || static_cast<size_t>(at[2 * f + 1]) > buf_len) return false;
+  }
+  if (!decode_threads(buf, at[10], at[11], o, n, out.thread)) return false;
+
+  size_t p = at[12], end = at[13];
+  double t = base_time_us;
+  for (size_t i = o; i < o + n; i++) {
+    if (p >= end) return false;
+    double v = varint(buf, &p, end);
+    if (v < 0) return false;
+    t += v;
+    out.time_us[i] = t;
+  }
+  if (p != end) return false;
+
+  if (!decode_sizes_stacks(buf, buf_len, at[6], at[7], at[8], at[9], o, n, out)) return false;
+  size_t ap = at[4], a_end = at[5];
+  const size_t p_max = buf_len >= 8 ? buf_len - 8 : 0;
+  const bool wide = buf_len >= 8;
+  double* __restrict address = out.address;
+  double prev = 0;
+  for (size_t i = o; i < o + n; i++) {
+    // zig-zag address delta: even z -> z/2, odd z -> -(z+1)/2 (the parity from the first byte).
+    if (ap >= a_end) return false;
+    bool odd = buf[ap] & 1;
+    double z = wide ? varint_wide(buf, &ap, a_end, p_max) : varint(buf, &ap, a_end);
+    if (z < 0) return false;
+    prev += odd ? -(z + 1) / 2 : z / 2;
+    if (prev < 0) return false;
+    address[i] = prev;
+  }
+  return ap == a_end;
 }
 
 namespace {
@@ -161,14 +172,7 @@ bool decode_columns_v3(const uint8_t* buf, size_t buf_len, const int32_t at[24],
   }
   at = r;
 
-  size_t p = at[10], end = at[11];
-  for (size_t i = o; i < o + n; i++) {
-    if (p >= end) return false;
-    double v = varint(buf, &p, end);
-    if (v < 0 || v >= kTwo32) return false;
-    out.thread[i] = static_cast<uint32_t>(v);
-  }
-  if (p != end) return false;
+  if (!decode_threads(buf, at[10], at[11], o, n, out.thread)) return false;
 
   // Time runs: run j's records share base + step[0] + ... + step[j].
   size_t sp = at[20], s_end = at[21];
@@ -184,32 +188,7 @@ bool decode_columns_v3(const uint8_t* buf, size_t buf_len, const int32_t at[24],
   }
   if (sp != s_end || rp != r_end) return false;
 
-  const uint8_t* __restrict kind = out.kind;
-  double* __restrict size = out.size;
-  uint32_t* __restrict stack = out.stack;
-  size_t zp = at[6], z_end = at[7];
-  size_t kp = at[8], k_end = at[9];
-  for (size_t i = o; i < o + n; i++) {
-    uint8_t k = kind[i];
-    if (k < 1 || k > kMaxKind) return false;
-    if (kHasSize[k]) {
-      if (zp >= z_end) return false;
-      double v = varint(buf, &zp, z_end);
-      if (v < 0) return false;
-      size[i] = v;
-    } else {
-      size[i] = 0;
-    }
-    if (kHasStack[k]) {
-      if (kp >= k_end) return false;
-      double v = varint(buf, &kp, k_end);
-      if (v < 0 || v >= kTwo32) return false;
-      stack[i] = static_cast<uint32_t>(v);
-    } else {
-      stack[i] = 0;
-    }
-  }
-  if (zp != z_end || kp != k_end) return false;
+  if (!decode_sizes_stacks(buf, buf_len, at[6], at[7], at[8], at[9], o, n, out)) return false;
 
   size_t op_p = at[16];
   if (static_cast<size_t>(at[17]) - op_p != n) return false;
@@ -217,7 +196,7 @@ bool decode_columns_v3(const uint8_t* buf, size_t buf_len, const int32_t at[24],
   auto next_arg = [&]() -> double { return ap < a_end ? varint(buf, &ap, a_end) : -1; };
   model.start_batch();
   for (size_t i = o; i < o + n; i++) {
-    double a = model.decode(kind[i], size[i], buf[op_p + (i - o)], next_arg);
+    double a = model.decode(out.kind[i], out.size[i], buf[op_p + (i - o)], next_arg);
     if (a < 0) return false;
     out.address[i] = a;
   }
