@@ -56,19 +56,7 @@ export type NativeDecodeColumns = (
  * NativeDecodeColumns does; false when the batch is malformed (the TypeScript decoder then says why).
  */
 export interface NativeModelDecoder {
-  decode(
-    buf: Uint8Array,
-    at: Int32Array,
-    baseTimeUs: number,
-    o: number,
-    n: number,
-    kind: Uint8Array,
-    address: Float64Array,
-    size: Float64Array,
-    stack: Uint32Array,
-    thread: Uint32Array,
-    timeUs: Float64Array,
-  ): boolean;
+  decode: NativeDecodeColumns;
 }
 
 export interface NativeRowStage {

@@ -615,6 +615,25 @@ function decodeKinds(buf: Uint8Array, p: number, end: number, kind: Uint8Array, 
   return i - o;
 }
 
+/** The thread column (one entry per record) into thread[o, o + n); false when malformed. */
+function decodeThreads(buf: Uint8Array, at: Int32Array, o: number, n: number, thread: Uint32Array): boolean {
+  let p = at[2 * F_THREAD]!;
+  const end = at[2 * F_THREAD + 1]!;
+  for (let i = o; i < o + n; i++) {
+    if (p >= end) return false;
+    let v = buf[p]!;
+    if (v < 0x80) p++;
+    else {
+      v = readVarintAt(buf, p, end);
+      if (v < 0 || v >= TWO32) return false;
+      p = vpos;
+    }
+    thread[i] = v;
+  }
+  if (p !== end) return false;
+  return true;
+}
+
 /**
  * The other columns of n records whose kinds are in kind[o, o + n) (checked here), written from
  * index o. Threads
@@ -637,23 +656,10 @@ function decodeColumns(
   thread: Uint32Array,
   timeUs: Float64Array,
 ): boolean {
-  let p = at[2 * F_THREAD]!;
-  let end = at[2 * F_THREAD + 1]!;
-  for (let i = o; i < o + n; i++) {
-    if (p >= end) return false;
-    let v = buf[p]!;
-    if (v < 0x80) p++;
-    else {
-      v = readVarintAt(buf, p, end);
-      if (v < 0 || v >= TWO32) return false;
-      p = vpos;
-    }
-    thread[i] = v;
-  }
-  if (p !== end) return false;
+  if (!decodeThreads(buf, at, o, n, thread)) return false;
 
-  p = at[2 * F_TIME]!;
-  end = at[2 * F_TIME + 1]!;
+  let p = at[2 * F_TIME]!;
+  let end = at[2 * F_TIME + 1]!;
   let t = baseTimeUs;
   for (let i = o; i < o + n; i++) {
     if (p >= end) return false;
@@ -737,24 +743,11 @@ function decodeModelColumns(
 ): boolean {
   modelFailedAt = -1;
   const stop = o + n;
-  let p = at[2 * F_THREAD]!;
-  let end = at[2 * F_THREAD + 1]!;
-  for (let i = o; i < stop; i++) {
-    if (p >= end) return false;
-    let v = buf[p]!;
-    if (v < 0x80) p++;
-    else {
-      v = readVarintAt(buf, p, end);
-      if (v < 0 || v >= TWO32) return false;
-      p = vpos;
-    }
-    thread[i] = v;
-  }
-  if (p !== end) return false;
+  if (!decodeThreads(buf, at, o, n, thread)) return false;
 
   // Runs of equal times: (run, step) pairs.
-  p = at[2 * F_STEP]!;
-  end = at[2 * F_STEP + 1]!;
+  let p = at[2 * F_STEP]!;
+  let end = at[2 * F_STEP + 1]!;
   let rp = at[2 * F_RUN]!;
   const rEnd = at[2 * F_RUN + 1]!;
   let t = baseTimeUs;
