@@ -142,12 +142,14 @@ void ReportPass::add(const Columns& b) {
   // A block that dies young is charged to its row's temporary figures, a random line of row_temp_:
   // fetch the rows of allocations a few records ahead (0 for other kinds: harmless).
   constexpr size_t kAhead = 16;
+  constexpr size_t kBlockAhead = 8;
   const size_t temp_len = row_temp_.size();
   for (size_t i = 0; i < b.count; i++) {
     if (i + kAhead < b.count) {
       size_t r = 2 * size_t{b.stack[i + kAhead]};
       if (r < temp_len) __builtin_prefetch(&row_temp_[r], 1);
     }
+    if (i + kBlockAhead < b.count) blocks_.prefetch(static_cast<uint64_t>(b.address[i + kBlockAhead]));
     uint8_t k = b.kind[i];
     double t = b.time_us[i];
     if (t >= cur_end_us_) {

@@ -599,6 +599,12 @@ function varintAt(buf: Uint8Array, p: number, end: number): number {
   return readVarintAt(buf, p, end);
 }
 
+/** Whether buf[p, end) holds a byte with its top bit set (a varint longer than one byte). */
+function hasLongVarint(buf: Uint8Array, p: number, end: number): boolean {
+  for (; p < end; p++) if (buf[p]! >= 0x80) return true;
+  return false;
+}
+
 /** The kinds in buf[p, end) from index o; returns their number, or -1 on an unknown kind or bad varint. */
 function decodeKinds(buf: Uint8Array, p: number, end: number, kind: Uint8Array, o: number): number {
   let i = o;
@@ -1015,7 +1021,18 @@ export class BatchDecoder {
     const kStart = this.at[2 * F_KIND]!;
     const kEnd = this.at[2 * F_KIND + 1]!;
     let n: number;
-    if (v3) {
+    if (v3 && this.NativeModel !== null) {
+      // Kinds are one byte each from the writer: copied, then checked by the native decoder, which
+      // refuses a wrong count in the thread column, before its model runs (so the model's state is
+      // untouched when longer kinds, valid protobuf, need the count from decodeKinds).
+      n = kEnd - kStart;
+      a.kind.set(src.subarray(kStart, kEnd), o);
+      if (!this.decodeModel(src, baseTimeUs, o, n)) {
+        if (!hasLongVarint(src, kStart, kEnd)) return null;
+        n = decodeKinds(src, kStart, kEnd, a.kind, o);
+        if (n < 0 || !this.decodeModel(src, baseTimeUs, o, n)) return null;
+      }
+    } else if (v3) {
       // The model runs once over the batch: kinds decoded and checked before it.
       n = decodeKinds(src, kStart, kEnd, a.kind, o);
       if (n < 0 || !this.decodeModel(src, baseTimeUs, o, n)) return null;

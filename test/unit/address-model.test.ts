@@ -302,6 +302,30 @@ describe('address model', () => {
     expect(diff({ count, ...arrays, baseTimeUs: 0 }, records)).toBeNull();
   });
 
+  it('accepts kinds written as longer varints, the model’s state intact for the next batch', () => {
+    const records = pymallocStream(11, 3000);
+    const [first, second] = encodeStream(records, [2000, 1000]);
+    // the first batch's kind column rewritten with every kind padded to two bytes
+    const m = cap.RecordBatch.decode(first!);
+    const padded = new Uint8Array(2 * m.kind.length);
+    m.kind.forEach((k, i) => padded.set([0x80 | k, 0x00], 2 * i));
+    const w = protobuf.Writer.create();
+    w.uint32((1 << 3) | 2).bytes(padded);
+    const rest = cap.RecordBatch.encode({ ...m, kind: [] }).finish();
+    const bytes = new Uint8Array(w.len + rest.length);
+    bytes.set(w.finish());
+    bytes.set(rest, bytes.length - rest.length);
+    const d = new Decoders();
+    for (const [batch, from] of [[bytes, 0], [second!, 2000]] as const) {
+      const o = d.run(batch);
+      for (const x of [o.fast, o.checked, o.ref, o.native]) {
+        if (x === null) continue;
+        expect('error' in x ? x.error : null).toBeNull();
+        expect(diff((x as { batch: DecodedBatch }).batch, records, from)).toBeNull();
+      }
+    }
+  });
+
   it('decodes a capture’s first format-3 batch with decodeRecordBatch alone', () => {
     const records = pymallocStream(9, 3000);
     const [first, second] = encodeStream(records, [2000, 1000]);
