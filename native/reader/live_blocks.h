@@ -164,14 +164,15 @@ class LiveBlocks {
     return true;
   }
 
-  // Fetches the slot an address would have among the small blocks (a few records ahead of its
-  // set or erase: the slot is a random line of a table bigger than the cache).
-  void prefetch(uint64_t addr) const {
-    if (regions_ == 0 || addr % kGranule != 0) return;
+  // The slot an address would have among the small blocks, or null: for the caller to prefetch a
+  // few records ahead of its set or erase (a random line of a table bigger than the cache). The
+  // caller prefetches: GCC finds a function that only prefetches free of effects and drops calls to it.
+  const void* slot_address(uint64_t addr) const {
+    if (regions_ == 0 || addr % kGranule != 0) return nullptr;
     uint64_t number = addr / kRegionBytes;
     int32_t id = number == last_number_ ? last_id_ : directory_.get(number + 1);
-    if (id < 0) return;
-    __builtin_prefetch(&data_[reg_base_[id] + slot_in_region(addr - number * kRegionBytes, reg_recip_[id])], 1);
+    if (id < 0) return nullptr;
+    return &data_[reg_base_[id] + slot_in_region(addr - number * kRegionBytes, reg_recip_[id])];
   }
 
   // Every live block: the hash table in slot order, then the slots by region (as the JS tables).

@@ -149,7 +149,7 @@ void ReportPass::add(const Columns& b) {
       size_t r = 2 * size_t{b.stack[i + kAhead]};
       if (r < temp_len) __builtin_prefetch(&row_temp_[r], 1);
     }
-    if (i + kBlockAhead < b.count) blocks_.prefetch(static_cast<uint64_t>(b.address[i + kBlockAhead]));
+    if (i + kBlockAhead < b.count) __builtin_prefetch(blocks_.slot_address(static_cast<uint64_t>(b.address[i + kBlockAhead])), 1);
     uint8_t k = b.kind[i];
     double t = b.time_us[i];
     if (t >= cur_end_us_) {

@@ -10,9 +10,7 @@ void StatsPass::add(const Columns& b, uint32_t max_node) {
   }
   StatsFigures f = f_;
   Block old{};
-  constexpr size_t kBlockAhead = 8;  // as the report pass: the slot's line fetched ahead
   for (size_t i = 0; i < b.count; i++) {
-    if (i + kBlockAhead < b.count) live_.prefetch(static_cast<uint64_t>(b.address[i + kBlockAhead]));
     uint8_t k = b.kind[i];
     if (k >= 4 && k <= 6) {
       // FREE_*: bytes only fall, no new peak possible.
