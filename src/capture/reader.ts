@@ -146,8 +146,11 @@ export interface ReadOptions {
   stage?: { create: () => BatchStage; module: string };
 }
 
-/** Files from this size up are read on a worker thread (its start-up costs a few tens of ms; a compressed capture holds 1-2 M records per 2 MiB). */
-export const WORKER_MIN_BYTES = 2 << 20;
+/**
+ * Files from this size up are read on a worker thread: its start-up costs a few tens of ms, and
+ * 256 KiB of a format-3 capture hold 0.3-1.5 M records (50-200 ms of decoding on one thread).
+ */
+export const WORKER_MIN_BYTES = 256 << 10;
 
 /** A visitor that feeds the tables into a CaptureTables, then forwards everything to `next`. */
 export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): CaptureVisitor {

@@ -159,8 +159,8 @@ describe('the arena timeline alongside the report pass', () => {
     expect(await pass.fit(widthUs, n)).toEqual(fixed);
     expect(await pass.answer).toEqual({ timeline: fixed }); // the worker's own, not a second read
     expect(await startArenaTimeline(file, { script, minBytes: 0 })!.fit(widthUs / 2, 3)).toEqual(await arenaTimeline(file, widthUs / 2, 3));
-    expect(startArenaTimeline(file, { script })).toBeNull(); // small capture: no worker
     const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
+    expect(startArenaTimeline(none, { script })).toBeNull(); // small capture: no worker
     expect(await startArenaTimeline(none, { script, minBytes: 0 })!.fit(widthUs, n)).toBeNull();
   });
 });
