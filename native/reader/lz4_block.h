@@ -49,8 +49,13 @@ inline int64_t lz4_decode_block(const uint8_t* src, size_t src_len, uint8_t* dst
       std::memcpy(dst + d, dst + from, m);
       d += m;
     } else {
-      // Overlapping (a run repeating the last `offset` bytes): byte by byte, in order.
-      for (size_t e = d + m; d < e;) dst[d++] = dst[from++];
+      // Overlapping: a run repeating the last `offset` bytes. Any multiple of `offset` back holds
+      // the same byte, so copy from `from` in chunks that double: each copies bytes already written.
+      for (size_t e = d + m; d < e;) {
+        size_t n = d - from < e - d ? d - from : e - d;
+        std::memcpy(dst + d, dst + from, n);
+        d += n;
+      }
     }
   }
   return static_cast<int64_t>(d);
