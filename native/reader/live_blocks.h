@@ -105,6 +105,70 @@ class U64Map {
   size_t size_ = 0;
 };
 
+// Region number (address / 4 KiB) → region id, as a two-level radix table: a small map from the
+// 16 MiB chunk to a dense leaf of 4096 ids. A lookup is one load from a leaf (pymalloc's arenas
+// sit in few chunks, so leaves stay in cache) where a hash table over all regions missed the
+// cache on many records. A leaf whose regions are all gone is recycled.
+class RegionDirectory {
+ public:
+  static constexpr int kLeafBits = 12;
+  static constexpr uint64_t kLeafMask = (uint64_t{1} << kLeafBits) - 1;
+
+  // -1 when absent.
+  int32_t get(uint64_t number) const {
+    const int32_t* leaf = leaf_of(number >> kLeafBits);
+    return leaf == nullptr ? -1 : leaf[number & kLeafMask];
+  }
+  void set(uint64_t number, int32_t id) {
+    uint64_t chunk = number >> kLeafBits;
+    int32_t li = chunks_.get(chunk + 1);
+    if (li < 0) {
+      if (!free_leaves_.empty()) {
+        li = free_leaves_.back();
+        free_leaves_.pop_back();
+      } else {
+        li = static_cast<int32_t>(leaf_used_.size());
+        leaf_used_.push_back(0);
+        ids_.resize(ids_.size() + (size_t{1} << kLeafBits), -1);
+      }
+      chunks_.set(chunk + 1, li);
+      last_chunk_ = UINT64_MAX;  // ids_ may have moved
+    }
+    int32_t& slot = ids_[(size_t(li) << kLeafBits) + (number & kLeafMask)];
+    if (slot < 0) leaf_used_[li]++;
+    slot = id;
+  }
+  void erase(uint64_t number) {
+    uint64_t chunk = number >> kLeafBits;
+    int32_t li = chunks_.get(chunk + 1);
+    if (li < 0) return;
+    int32_t& slot = ids_[(size_t(li) << kLeafBits) + (number & kLeafMask)];
+    if (slot < 0) return;
+    slot = -1;
+    if (--leaf_used_[li] == 0) {
+      chunks_.erase(chunk + 1);
+      free_leaves_.push_back(li);
+      last_chunk_ = UINT64_MAX;
+    }
+  }
+
+ private:
+  const int32_t* leaf_of(uint64_t chunk) const {
+    if (chunk == last_chunk_) return last_leaf_;
+    int32_t li = chunks_.get(chunk + 1);
+    if (li < 0) return nullptr;
+    last_chunk_ = chunk;
+    last_leaf_ = &ids_[size_t(li) << kLeafBits];
+    return last_leaf_;
+  }
+  U64Map chunks_{16};
+  std::vector<int32_t> ids_;
+  std::vector<int32_t> leaf_used_;
+  std::vector<int32_t> free_leaves_;
+  mutable uint64_t last_chunk_ = UINT64_MAX;
+  mutable const int32_t* last_leaf_ = nullptr;
+};
+
 // Payload: what the pass keeps per block (trivially copyable; its size is the block's size).
 template <typename Payload>
 class LiveBlocks {
@@ -170,7 +234,7 @@ class LiveBlocks {
   const void* slot_address(uint64_t addr) const {
     if (regions_ == 0 || addr % kGranule != 0) return nullptr;
     uint64_t number = addr / kRegionBytes;
-    int32_t id = number == last_number_ ? last_id_ : directory_.get(number + 1);
+    int32_t id = number == last_number_ ? last_id_ : directory_.get(number);
     if (id < 0) return nullptr;
     return &data_[reg_base_[id] + slot_in_region(addr - number * kRegionBytes, reg_recip_[id])];
   }
@@ -268,7 +332,7 @@ class LiveBlocks {
   // ---- small part (src/analysis/small-blocks.ts) ----
   int32_t region_id(uint64_t number) {
     if (number == last_number_) return last_id_;
-    int32_t id = directory_.get(number + 1);
+    int32_t id = directory_.get(number);
     if (id >= 0) {
       last_number_ = number;
       last_id_ = id;
@@ -332,7 +396,7 @@ class LiveBlocks {
     reg_live_[id] = 0;
     reg_open_[id] = 1;
     reg_base_[id] = chunk(width);
-    directory_.set(number + 1, id);
+    directory_.set(number, id);
     regions_++;
     last_number_ = number;
     last_id_ = id;
@@ -380,7 +444,7 @@ class LiveBlocks {
     reg_live_[id] = 0;
     free_chunks_[reg_width_[id] / kGranule].push_back(reg_base_[id]);
     free_ids_.push_back(id);
-    directory_.erase(number + 1);
+    directory_.erase(number);
     regions_--;
     region_ = -1;
     if (last_number_ == number) {
@@ -399,7 +463,7 @@ class LiveBlocks {
   size_t regions_ = 0;
   size_t small_count_ = 0;
   int32_t region_ = -1;
-  U64Map directory_{64};
+  RegionDirectory directory_;
   std::vector<uint64_t> reg_number_;
   std::vector<uint32_t> reg_width_;
   std::vector<uint32_t> reg_recip_;

@@ -103,6 +103,35 @@ TEST(LiveBlocks, AddressZeroIsNeverStored) {
   EXPECT_FALSE(t.erase(0, &old));
 }
 
+TEST(RegionDirectory, MatchesAMapAcrossChunksAndRecyclesEmptiedLeaves) {
+  std::mt19937_64 rng(7);
+  RegionDirectory dir;
+  std::unordered_map<uint64_t, int32_t> ref;
+  // Region numbers in 5 chunks of 4096 regions (16 MiB each), far apart, so that chunks empty and fill.
+  auto number = [&]() { return (uint64_t{0x7f00} + (rng() % 5) * 977) * 4096 + rng() % 64; };
+  for (int i = 0; i < 200000; i++) {
+    uint64_t n = number();
+    if (rng() % 2 == 0) {
+      int32_t id = static_cast<int32_t>(rng() % 100000);
+      dir.set(n, id);
+      ref[n] = id;
+    } else {
+      dir.erase(n);
+      ref.erase(n);
+    }
+    uint64_t q = number();
+    auto it = ref.find(q);
+    ASSERT_EQ(dir.get(q), it == ref.end() ? -1 : it->second) << "at " << i;
+  }
+  // Empty every chunk, then fill one again: its leaf comes back cleared.
+  for (auto& [n, id] : ref) dir.erase(n);
+  for (auto& [n, id] : ref) ASSERT_EQ(dir.get(n), -1);
+  dir.set(0x7f00ull * 4096 + 3, 42);
+  EXPECT_EQ(dir.get(0x7f00ull * 4096 + 3), 42);
+  EXPECT_EQ(dir.get(0x7f00ull * 4096 + 4), -1);
+  EXPECT_EQ(dir.get(12345), -1);
+}
+
 TEST(StatsPass, PeakAndPerNodeFiguresAtThePeak) {
   // alloc 100 @A (node 1), alloc 50 @B (node 2), free A, alloc 30 @C (node 2), resize B to 200, free of an unknown address.
   uint8_t kind[] = {3, 3, 6, 3, 9, 6};
