@@ -6,10 +6,12 @@
  * blocks reused last-in first-out), then times analyzeReport (file → reducers' results, the flamegraph's input) and,
  * for comparison, the stats pass. Run `npx tsc -p tsconfig.json` first.
  *
- *   node scripts/bench-report.js [--records 50000000] [--stacks 20000] [--file /tmp/pymemprof-bench-50000000.bin]
+ *   node scripts/bench-report.js [--real] [--records 50000000] [--stacks 20000] [--file /tmp/pymemprof-bench-50000000.bin]
  *                                [--html] [--stats] [--runs N (best of N)] [--no-worker (read on the main thread)]
  *
  * --file may also name a real capture (`pymemprof run -o FILE ...`); it is then read, not written.
+ * --real: the capture of a real program instead (scripts/bench-report-program.py traced by
+ * `pymemprof run` with python3, once, cached; format 3 as the tracer writes it, ~90 M records).
  */
 'use strict';
 const fs = require('node:fs');
@@ -22,7 +24,8 @@ const opt = (name, def) => {
 };
 const N = Number(opt('--records', '50000000'));
 const STACKS = Number(opt('--stacks', '20000'));
-const FILE = opt('--file', path.join(require('node:os').tmpdir(), `pymemprof-bench-${N}-${STACKS}-pools.bin`));
+const REAL = args.includes('--real');
+const FILE = opt('--file', path.join(require('node:os').tmpdir(), REAL ? 'pymemprof-bench-real.bin' : `pymemprof-bench-${N}-${STACKS}-pools.bin`));
 const dist = path.resolve(__dirname, '../dist');
 
 class W {
@@ -191,6 +194,13 @@ function generate() {
 
 async function main() {
   if (!fs.existsSync(path.join(dist, 'analysis/report-analysis.js'))) throw new Error('build first: npx tsc -p tsconfig.json');
+  if (!fs.existsSync(FILE) && REAL) {
+    process.stderr.write(`tracing scripts/bench-report-program.py into ${FILE}...\n`);
+    const cli = path.resolve(__dirname, '../bin/pymemprof.js');
+    const r = require('node:child_process').spawnSync(process.execPath, [cli, 'run', '-q', '-o', FILE + '.tmp', path.join(__dirname, 'bench-report-program.py')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`pymemprof run exited with ${r.status}`);
+    fs.renameSync(FILE + '.tmp', FILE);
+  }
   if (!fs.existsSync(FILE)) {
     const t0 = Date.now();
     process.stderr.write(`writing ${N.toLocaleString('en-US')} records to ${FILE}...\n`);
