@@ -17,9 +17,11 @@ ReportPass::ReportPass(double temporary_threshold) : threshold_(std::max(1.0, te
 void ReportPass::commit(uint32_t row, uint32_t ap, uint32_t fp, double bytes, double count) {
   if (ap >= fp) return;  // never live at any bucket's peak
   uint64_t key = committed_key(row, ap * kPosMul + fp);
-  int32_t i = committed_index_.get(key);
+  // The same allocation site, bucket and free position comes back flush after flush.
+  int32_t i = key == last_commit_key_ ? last_commit_index_ : committed_index_.get(key);
   if (i < 0) {
-    committed_index_.set(key, static_cast<int32_t>(committed_.row.size()));
+    i = static_cast<int32_t>(committed_.row.size());
+    committed_index_.set(key, i);
     committed_.row.push_back(row);
     committed_.ap.push_back(static_cast<uint16_t>(ap));
     committed_.fp.push_back(static_cast<uint16_t>(fp));
@@ -29,9 +31,30 @@ void ReportPass::commit(uint32_t row, uint32_t ap, uint32_t fp, double bytes, do
     committed_.bytes[i] += bytes;
     committed_.count[i] += count;
   }
+  last_commit_key_ = key;
+  last_commit_index_ = i;
 }
 
 void ReportPass::add_pending(uint32_t row, uint32_t ap, double bytes) {
+  size_t n = p_row_.size();
+  if (n <= kPendingScan) {
+    // Few frees wait at a time (a new peak flushes them): a scan, and no index to maintain.
+    for (size_t i = 0; i < n; i++) {
+      if (p_row_[i] == row && p_ap_[i] == ap) {
+        p_bytes_[i] += bytes;
+        p_count_[i] += 1;
+        return;
+      }
+    }
+    p_row_.push_back(row);
+    p_ap_.push_back(static_cast<uint16_t>(ap));
+    p_bytes_.push_back(bytes);
+    p_count_.push_back(1);
+    if (n + 1 > kPendingScan) {
+      for (size_t i = 0; i <= n; i++) pending_index_.set(pending_key(p_row_[i], p_ap_[i]), static_cast<int32_t>(i));
+    }
+    return;
+  }
   uint64_t key = pending_key(row, ap);
   int32_t i = pending_index_.get(key);
   if (i < 0) {
@@ -49,10 +72,12 @@ void ReportPass::add_pending(uint32_t row, uint32_t ap, double bytes) {
 void ReportPass::flush_pending(uint32_t fp) {
   size_t n = p_row_.size();
   for (size_t i = 0; i < n; i++) commit(p_row_[i], p_ap_[i], fp, p_bytes_[i], p_count_[i]);
-  if (n * 8 < pending_index_.size() * 2 + 64) {
-    for (size_t i = 0; i < n; i++) pending_index_.erase(pending_key(p_row_[i], p_ap_[i]));
-  } else {
-    pending_index_.clear();
+  if (n > kPendingScan) {
+    if (n * 8 < pending_index_.size() * 2 + 64) {
+      for (size_t i = 0; i < n; i++) pending_index_.erase(pending_key(p_row_[i], p_ap_[i]));
+    } else {
+      pending_index_.clear();
+    }
   }
   p_row_.clear();
   p_ap_.clear();
@@ -109,6 +134,7 @@ void ReportPass::coarsen() {
   Temporal old;
   std::swap(old, committed_);
   committed_index_.clear();
+  last_commit_key_ = 0;
   for (size_t i = 0; i < old.row.size(); i++) commit(old.row[i], remap(old.ap[i]), remap(old.fp[i]), old.bytes[i], old.count[i]);
   width_us_ *= 2;
   cur_ = half - 1;

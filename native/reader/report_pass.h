@@ -89,6 +89,10 @@ class ReportPass {
 
   U64Map committed_index_{1024};
   Temporal committed_;
+  uint64_t last_commit_key_ = 0;  // 0: none (keys are nonzero)
+  int32_t last_commit_index_ = -1;
+  // Up to this many waiting frees are found by a scan; beyond, pending_index_ holds them all.
+  static constexpr size_t kPendingScan = 8;
   bool finished_ = false;
 };
 
