@@ -228,6 +228,13 @@ class LiveBlocks {
     return true;
   }
 
+  // offset / width without a division (tens of cycles on the hot path): offsets are multiples of
+  // 16 below 4096 and widths multiples of 16 up to 512, so offset/16 < 256 and width/16 <= 32, for
+  // which (o * ceil(2^16 / w)) >> 16 == o / w exactly (tested over that
+  // whole domain; the error stays below 1/256 of a unit).
+  static uint32_t recip_of(uint32_t width) { return (65536 + width / kGranule - 1) / (width / kGranule); }
+  static size_t slot_in_region(uint64_t offset, uint32_t recip) { return ((offset / kGranule) * recip) >> 16; }
+
   // The slot an address would have among the small blocks, or null: for the caller to prefetch a
   // few records ahead of its set or erase (a random line of a table bigger than the cache). The
   // caller prefetches: GCC finds a function that only prefetches free of effects and drops calls to it.
@@ -256,11 +263,6 @@ class LiveBlocks {
  private:
   static size_t chunk_slots(uint32_t width) { return (kRegionBytes + width - 1) / width; }
   static uint32_t width_of(double size) { return static_cast<uint32_t>(std::ceil(size / kGranule)) * kGranule; }
-  // offset / width without a division (tens of cycles on the hot path): offsets are multiples of
-  // 16 below 4096 and widths multiples of 16 up to 512, so offset/16 < 256 and width/16 <= 32, for
-  // which (o * ceil(2^16 / w)) >> 16 == o / w exactly (the error stays below 1/256 of a unit).
-  static uint32_t recip_of(uint32_t width) { return (65536 + width / kGranule - 1) / (width / kGranule); }
-  static size_t slot_in_region(uint64_t offset, uint32_t recip) { return ((offset / kGranule) * recip) >> 16; }
 
   // ---- hash part ----
   bool hash_set(uint64_t addr, const Payload& p, Payload* old) {

@@ -103,6 +103,13 @@ TEST(LiveBlocks, AddressZeroIsNeverStored) {
   EXPECT_FALSE(t.erase(0, &old));
 }
 
+TEST(LiveBlocks, SlotInRegionDividesExactlyWithoutADivision) {
+  using T = LiveBlocks<P>;
+  for (uint32_t width = 16; width <= 512; width += 16)
+    for (uint64_t offset = 0; offset < kRegionBytes; offset += 16)
+      ASSERT_EQ(T::slot_in_region(offset, T::recip_of(width)), offset / width) << offset << " / " << width;
+}
+
 TEST(RegionDirectory, MatchesAMapAcrossChunksAndRecyclesEmptiedLeaves) {
   std::mt19937_64 rng(7);
   RegionDirectory dir;
