@@ -243,7 +243,7 @@ class LiveBlocks {
     uint64_t number = addr / kRegionBytes;
     int32_t id = number == last_number_ ? last_id_ : directory_.get(number);
     if (id < 0) return nullptr;
-    return &data_[reg_base_[id] + slot_in_region(addr - number * kRegionBytes, reg_recip_[id])];
+    return &data_[slot_index(id, addr)];
   }
 
   // Every live block: the hash table in slot order, then the slots by region (as the JS tables).
@@ -263,6 +263,9 @@ class LiveBlocks {
  private:
   static size_t chunk_slots(uint32_t width) { return (kRegionBytes + width - 1) / width; }
   static uint32_t width_of(double size) { return static_cast<uint32_t>(std::ceil(size / kGranule)) * kGranule; }
+
+  // Where addr's block sits among the slots of region id.
+  size_t slot_index(int32_t id, uint64_t addr) const { return reg_base_[id] + slot_in_region(addr % kRegionBytes, reg_recip_[id]); }
 
   // ---- hash part ----
   bool hash_set(uint64_t addr, const Payload& p, Payload* old) {
@@ -348,7 +351,7 @@ class LiveBlocks {
     int32_t id = region_id(number);
     if (id < 0) return -1;
     region_ = id;
-    size_t o = reg_base_[id] + slot_in_region(addr - number * kRegionBytes, reg_recip_[id]);
+    size_t o = slot_index(id, addr);
     return data_[o].addr == addr ? static_cast<int64_t>(o) : -1;
   }
 
@@ -362,7 +365,7 @@ class LiveBlocks {
       rewidth(id, width_of(size));
     }
     region_ = id;
-    size_t o = reg_base_[id] + slot_in_region(addr - number * kRegionBytes, reg_recip_[id]);
+    size_t o = slot_index(id, addr);
     uint64_t k = data_[o].addr;
     return k == 0 || k == addr ? static_cast<int64_t>(o) : -1;
   }

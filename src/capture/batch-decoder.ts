@@ -1021,31 +1021,23 @@ export class BatchDecoder {
     const kStart = this.at[2 * F_KIND]!;
     const kEnd = this.at[2 * F_KIND + 1]!;
     let n: number;
-    if (v3 && this.NativeModel !== null) {
-      // Kinds are one byte each from the writer: copied, then checked by the native decoder, which
-      // refuses a wrong count in the thread column, before its model runs (so the model's state is
-      // untouched when longer kinds, valid protobuf, need the count from decodeKinds).
-      n = kEnd - kStart;
-      a.kind.set(src.subarray(kStart, kEnd), o);
-      if (!this.decodeModel(src, baseTimeUs, o, n)) {
-        if (!hasLongVarint(src, kStart, kEnd)) return null;
-        n = decodeKinds(src, kStart, kEnd, a.kind, o);
-        if (n < 0 || !this.decodeModel(src, baseTimeUs, o, n)) return null;
-      }
-    } else if (v3) {
-      // The model runs once over the batch: kinds decoded and checked before it.
+    if (v3 && this.NativeModel === null) {
+      // The TypeScript model runs as it decodes: kinds decoded and checked before it.
       n = decodeKinds(src, kStart, kEnd, a.kind, o);
       if (n < 0 || !this.decodeModel(src, baseTimeUs, o, n)) return null;
     } else {
-      // Kinds are one byte each from the writer: copied, then checked in decodeColumns' loop.
+      // Kinds are one byte each from the writer: copied, then checked by the columns' loop, which
+      // refuses a wrong count before a format-3 model runs (its state stays untouched). Longer kinds
+      // (valid protobuf, though the writer never does this) are decoded and the batch tried again.
+      const columns = this.columns;
+      const decode = (count: number): boolean =>
+        v3 ? this.decodeModel(src, baseTimeUs, o, count) : columns(src, this.at, baseTimeUs, o, count, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs);
       n = kEnd - kStart;
       a.kind.set(src.subarray(kStart, kEnd), o);
-      const columns = this.columns;
-      if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) {
-        // Longer kinds (valid protobuf, though the writer never does this), or a malformed batch.
+      if (!decode(n)) {
+        if (!hasLongVarint(src, kStart, kEnd)) return null; // malformed
         n = decodeKinds(src, kStart, kEnd, a.kind, o);
-        if (n < 0) return null;
-        if (!columns(src, this.at, baseTimeUs, o, n, a.kind, a.address, a.size, a.stack, a.thread, a.timeUs)) return null;
+        if (n < 0 || !decode(n)) return null;
       }
     }
     if (this.mode === 'append') this.used += n;
