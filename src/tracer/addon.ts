@@ -48,18 +48,20 @@ export function addonFile(p: PythonInfo): string {
   return path.join(addonDir(p), 'build', 'Release', 'pymemprof.node');
 }
 
-/** Newest modification time of the native sources: a cached addon older than them is rebuilt. */
-function sourcesMtime(): number {
+/** What each addon is built from (CMakeLists.txt): a change to the other addon's sources leaves it current. */
+const TRACER_SOURCES = ['native/tracer', 'native/capture', 'native/third_party', 'native/binding/addon.cpp', 'CMakeLists.txt'];
+const READER_SOURCES = ['native/reader', 'native/capture', 'native/binding/reader_addon.cpp', 'CMakeLists.txt'];
+
+/** Newest modification time of the given native sources: a cached addon older than them is rebuilt. */
+function sourcesMtime(sources: readonly string[]): number {
   let newest = 0;
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const f = path.join(d, e.name);
-      if (e.isDirectory()) walk(f);
-      else newest = Math.max(newest, fs.statSync(f).mtimeMs);
-    }
+  const walk = (f: string) => {
+    const st = fs.statSync(f, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) for (const e of fs.readdirSync(f)) walk(path.join(f, e));
+    else newest = Math.max(newest, st.mtimeMs);
   };
-  walk(path.join(PACKAGE_ROOT, 'native'));
-  newest = Math.max(newest, fs.statSync(path.join(PACKAGE_ROOT, 'CMakeLists.txt')).mtimeMs);
+  for (const s of sources) walk(path.join(PACKAGE_ROOT, s));
   return newest;
 }
 
@@ -68,16 +70,16 @@ export function readerAddonFile(): string {
   return path.join(addonsRoot(), 'reader', 'build', 'Release', 'pymemprof_reader.node');
 }
 
-function isCurrent(file: string): boolean {
-  return fs.existsSync(file) && fs.statSync(file).mtimeMs >= sourcesMtime();
+function isCurrent(file: string, sources: readonly string[]): boolean {
+  return fs.existsSync(file) && fs.statSync(file).mtimeMs >= sourcesMtime(sources);
 }
 
 export function isAddonCurrent(p: PythonInfo): boolean {
-  return isCurrent(addonFile(p));
+  return isCurrent(addonFile(p), TRACER_SOURCES);
 }
 
 export function isReaderAddonCurrent(): boolean {
-  return isCurrent(readerAddonFile());
+  return isCurrent(readerAddonFile(), READER_SOURCES);
 }
 
 /** Builds the addon for this interpreter unless a current one is cached. `log` gets progress lines. */
@@ -88,6 +90,7 @@ export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {
       dir,
       file: addonFile(p),
       what: `the native addon for Python ${p.version}`,
+      sources: TRACER_SOURCES,
       cmakeArgs: [`--CDPYTHON_INCLUDE_DIR=${p.includeDir}`, `--CDPYTHON_LIBRARY=${p.libpython}`, `--CDPYTHON_VERSION=${p.version}`],
     },
     log,
@@ -98,7 +101,7 @@ export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {
 /** Builds the report passes' addon unless a current one is cached; returns its file. */
 export function ensureReaderAddon(log: (line: string) => void = () => {}): string {
   const file = readerAddonFile();
-  ensureBuilt({ dir: path.join(addonsRoot(), 'reader'), file, what: 'the report passes\' native addon', cmakeArgs: [] }, log);
+  ensureBuilt({ dir: path.join(addonsRoot(), 'reader'), file, what: 'the report passes\' native addon', sources: READER_SOURCES, cmakeArgs: [] }, log);
   return file;
 }
 
@@ -106,11 +109,12 @@ interface BuildSpec {
   dir: string;
   file: string;
   what: string;
+  sources: readonly string[];
   cmakeArgs: string[];
 }
 
 function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
-  if (isCurrent(spec.file)) return;
+  if (isCurrent(spec.file, spec.sources)) return;
   const dir = spec.dir;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   // Concurrent runs (or test workers) wanting the same new addon: one builds, the others wait.
@@ -129,7 +133,7 @@ function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
     }
   }
   try {
-    if (!isCurrent(spec.file)) build(spec, log);
+    if (!isCurrent(spec.file, spec.sources)) build(spec, log);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
