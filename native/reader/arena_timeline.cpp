@@ -26,6 +26,12 @@ ArenaTimelinePass::ArenaTimelinePass(const PymallocGeometry& g, double fixed_wid
   for (int i = 0; i < num_classes_; i++)
     num_blocks_.push_back((static_cast<int64_t>(pool_size_) - pool_overhead_) / ((i + 1) * static_cast<int64_t>(alignment_)));
   words_per_pool_ = static_cast<size_t>((num_blocks_[0] + 31) / 32);
+  if (pool_size_ > 0 && (pool_size_ & (pool_size_ - 1)) == 0) pool_shift_ = __builtin_ctzll(pool_size_);
+  for (int i = 0; i < num_classes_; i++) {
+    uint64_t bsize = static_cast<uint64_t>(i + 1) * alignment_;
+    // q = (off * m) >> 32 with m = ceil(2^32 / d) is floor(off / d) while off * d < 2^32.
+    class_magic_.push_back(pool_size_ <= 65536 && bsize > 0 && bsize <= 65536 ? ((uint64_t{1} << 32) + bsize - 1) / bsize : 0);
+  }
   class_pools_.assign(num_classes_, 0);
   class_blocks_.assign(num_classes_, 0);
   arenas_max_.assign(capacity_, 0);
@@ -41,13 +47,32 @@ int ArenaTimelinePass::arena_of(uint64_t address) {
     if (address >= l.base && address - l.base < arena_size_) return last_;
   }
   uint64_t key = address / arena_size_;
-  auto it = by_key_.find(key);
-  if (it != by_key_.end() && address >= arenas_[it->second].base) return last_ = it->second;
+  int id = arena_by_key(key);
+  if (id >= 0 && address >= arenas_[id].base) return last_ = id;
   if (key > 0) {
-    it = by_key_.find(key - 1);
-    if (it != by_key_.end() && address - arenas_[it->second].base < arena_size_) return last_ = it->second;
+    id = arena_by_key(key - 1);
+    if (id >= 0 && address - arenas_[id].base < arena_size_) return last_ = id;
   }
   return -1;
+}
+
+int ArenaTimelinePass::arena_by_key(uint64_t key) {
+  KeySlot& s = key_cache_[key & (kKeySlots - 1)];
+  if (s.key == key) return s.id;
+  auto it = by_key_.find(key);
+  s.key = key;
+  s.id = it == by_key_.end() ? -1 : it->second;
+  return s.id;
+}
+
+void ArenaTimelinePass::set_arena_key(uint64_t key, int id) {
+  by_key_[key] = id;  // replaces, as the TypeScript's Map.set
+  key_cache_[key & (kKeySlots - 1)] = {key, id};
+}
+
+void ArenaTimelinePass::erase_arena_key(uint64_t key) {
+  by_key_.erase(key);
+  key_cache_[key & (kKeySlots - 1)] = {key, -1};
 }
 
 bool ArenaTimelinePass::locate(const Arena& a, uint64_t address, int cls, int64_t* pool, int64_t* slot) {
@@ -56,23 +81,30 @@ bool ArenaTimelinePass::locate(const Arena& a, uint64_t address, int cls, int64_
     anomalies_++;
     return false;
   }
-  int64_t p = rel / static_cast<int64_t>(pool_size_);
+  int64_t p = static_cast<int64_t>(pool_index(static_cast<uint64_t>(rel)));
   int64_t off = rel - p * static_cast<int64_t>(pool_size_) - pool_overhead_;
   int64_t bsize = (cls + 1) * static_cast<int64_t>(alignment_);
-  if (p >= a.total_pools || off < 0 || off % bsize != 0 || off / bsize >= num_blocks_[cls]) {
+  if (p >= a.total_pools || off < 0) {
+    anomalies_++;  // not a block boundary
+    return false;
+  }
+  uint64_t m = class_magic_[cls];
+  int64_t q = m ? static_cast<int64_t>((static_cast<uint64_t>(off) * m) >> 32) : off / bsize;
+  if (off - q * bsize != 0 || q >= num_blocks_[cls]) {
     anomalies_++;  // not a block boundary
     return false;
   }
   *pool = p;
-  *slot = off / bsize;
+  *slot = q;
   return true;
 }
 
 // Pool number of an address in arena a (negative before its first pool).
-static int64_t pool_of(uint64_t address, uint64_t first_pool, uint64_t pool_size) {
+static int64_t pool_of(uint64_t address, uint64_t first_pool, uint64_t pool_size, int pool_shift) {
   int64_t rel = static_cast<int64_t>(address) - static_cast<int64_t>(first_pool);
   int64_t ps = static_cast<int64_t>(pool_size);
-  return rel >= 0 ? rel / ps : -((-rel + ps - 1) / ps);
+  if (rel >= 0) return pool_shift >= 0 ? rel >> pool_shift : rel / ps;
+  return -((-rel + ps - 1) / ps);
 }
 
 void ArenaTimelinePass::alloc(uint64_t address, double size) {
@@ -84,7 +116,7 @@ void ArenaTimelinePass::alloc(uint64_t address, double size) {
   }
   Arena& a = arenas_[id];
   int want = static_cast<int>(std::floor((size - 1) / static_cast<double>(alignment_)));
-  int64_t pool = pool_of(address, a.first_pool, pool_size_);
+  int64_t pool = pool_of(address, a.first_pool, pool_size_, pool_shift_);
   int cls = want;
   bool in_use = pool >= 0 && pool < a.total_pools && a.count[pool] > 0;
   if (in_use && a.cls[pool] != want) {
@@ -114,7 +146,7 @@ void ArenaTimelinePass::free_block(uint64_t address) {
   int id = arena_of(address);
   if (id < 0) return;
   Arena& a = arenas_[id];
-  int64_t pool = pool_of(address, a.first_pool, pool_size_);
+  int64_t pool = pool_of(address, a.first_pool, pool_size_, pool_shift_);
   if (pool < 0 || pool >= a.total_pools || a.count[pool] == 0) {
     anomalies_++;  // free-not-live
     return;
@@ -141,7 +173,7 @@ void ArenaTimelinePass::resize(uint64_t address, double size) {
   int id = arena_of(address);
   if (id < 0) return;
   Arena& a = arenas_[id];
-  int64_t pool = pool_of(address, a.first_pool, pool_size_);
+  int64_t pool = pool_of(address, a.first_pool, pool_size_, pool_shift_);
   if (pool < 0 || pool >= a.total_pools || a.count[pool] == 0) {
     anomalies_++;  // resize-not-live
     return;
@@ -184,7 +216,7 @@ void ArenaTimelinePass::arena_alloc(uint64_t address, double size) {
   uint64_t excess = address % pool_size_;
   a.first_pool = excess == 0 ? address : address + pool_size_ - excess;
   a.total_pools = excess == 0 ? max_pools_ : max_pools_ - 1;
-  by_key_[address / arena_size_] = id;  // replaces, as the TypeScript's Map.set
+  set_arena_key(address / arena_size_, id);
   arenas_current_++;
 }
 
@@ -207,7 +239,7 @@ void ArenaTimelinePass::arena_free(uint64_t address) {
       class_pools_[a.cls[p]]--;
     }
   }
-  by_key_.erase(it);
+  erase_arena_key(key);
   if (last_ == id) last_ = -1;
   arenas_current_--;
   a.used_pools = 0;
@@ -280,21 +312,27 @@ void ArenaTimelinePass::batch(const uint8_t* kind, const double* address, const 
   if (finished_ > 0) return;
   double width = width_us_;
   int cur = cur_;
+  // A time below `guard` lies in the current bucket or before it (floor(t / width) <= cur, with
+  // room for rounding), so most records skip the division.
+  double guard = (cur + 1) * width * (1 - 1e-9);
   for (size_t i = 0; i < n; i++) {
-    double kd = std::floor(time_us[i] / width);
-    if (kd > cur) {
-      if (fixed_buckets_ > 0) {
-        if (kd >= fixed_buckets_) kd = fixed_buckets_ - 1;
-      } else {
-        while (kd >= kMaxBuckets) {
-          close(kMaxBuckets);
-          coarsen();
-          width = width_us_;
-          kd = std::floor(time_us[i] / width);
+    if (time_us[i] >= guard) {
+      double kd = std::floor(time_us[i] / width);
+      if (kd > cur) {
+        if (fixed_buckets_ > 0) {
+          if (kd >= fixed_buckets_) kd = fixed_buckets_ - 1;
+        } else {
+          while (kd >= kMaxBuckets) {
+            close(kMaxBuckets);
+            coarsen();
+            width = width_us_;
+            kd = std::floor(time_us[i] / width);
+          }
         }
+        if (kd > cur_) close(static_cast<int>(kd));
+        cur = cur_;
+        guard = (cur + 1) * width * (1 - 1e-9);
       }
-      if (kd > cur_) close(static_cast<int>(kd));
-      cur = cur_;
     }
     uint8_t k = kind[i];
     apply(k, static_cast<uint64_t>(address[i]), size[i]);

@@ -49,6 +49,12 @@ class ArenaTimelinePass {
 
   void apply(uint8_t kind, uint64_t address, double size);
   int arena_of(uint64_t address);
+  // by_key_ lookups through a direct-mapped cache written through on every change (same answers).
+  int arena_by_key(uint64_t key);
+  void set_arena_key(uint64_t key, int id);
+  void erase_arena_key(uint64_t key);
+  // Pool number of a non-negative offset from a first pool; slot of a block offset in a pool.
+  uint64_t pool_index(uint64_t rel) const { return pool_shift_ >= 0 ? rel >> pool_shift_ : rel / pool_size_; }
   bool locate(const Arena& a, uint64_t address, int cls, int64_t* pool, int64_t* slot);
   void alloc(uint64_t address, double size);
   void free_block(uint64_t address);
@@ -66,11 +72,19 @@ class ArenaTimelinePass {
   int64_t pool_overhead_;
   std::vector<int64_t> num_blocks_;
   size_t words_per_pool_;
+  int pool_shift_ = -1;              // log2(pool size) when it is a power of two
+  std::vector<uint64_t> class_magic_;  // ceil(2^32 / block size): exact quotients of offsets < 2^16; 0: divide
 
   // Model.
   std::vector<Arena> arenas_;            // by id; free ids in spare_
   std::vector<int> spare_;
   std::unordered_map<uint64_t, int> by_key_;  // floor(base / ARENA_SIZE) → id
+  struct KeySlot {
+    uint64_t key = ~uint64_t{0};
+    int id = -1;  // -1: no arena under this key
+  };
+  static constexpr size_t kKeySlots = 4096;
+  std::vector<KeySlot> key_cache_ = std::vector<KeySlot>(kKeySlots);
   int last_ = -1;
   std::unordered_map<uint64_t, double> other_chunks_;
   std::vector<double> class_pools_, class_blocks_;

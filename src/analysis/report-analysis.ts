@@ -5,7 +5,9 @@
 import { join } from 'node:path';
 import { BadCaptureError } from '../errors';
 import { CaptureHeader, CaptureTables, readCapture, ReadOptions, ReadResult, resolveLineIn, withTables } from '../capture/reader';
+import type { ArenaWorkerAnswer } from './arena-timeline';
 import { createBatchStage, RowStageState } from './row-stage';
+import { createBatchStage as createReportStage, ReportStageResult } from './report-stage';
 import { ReportReducer, ReportFigures, Timeline, TemporalEntries, windowValues } from './report-reducer';
 
 export interface ReportAnalysisOptions extends ReadOptions {
@@ -14,6 +16,10 @@ export interface ReportAnalysisOptions extends ReadOptions {
   onProgress?: (bytesRead: number) => void;
   /** The compiled row-stage module for the reader's worker (tests running from sources); default: next to this one. */
   rowStageModule?: string;
+  /** Also build the arena chart's timeline in the same pass (report-stage.ts). */
+  arenas?: boolean;
+  /** As rowStageModule, for the stage that also builds the arena timeline. */
+  reportStageModule?: string;
 }
 
 /** Folded call tree: node 0 is the root; a node's parent always has a smaller index. */
@@ -47,6 +53,8 @@ export interface ReportAnalysis {
   reducer: ReportReducer;
   threads: { id: number; name: string }[];
   temporaryThreshold: number;
+  /** With options.arenas: the arena timeline built in the same pass (on the reducer's buckets as it coarsened them). */
+  arenas?: ArenaWorkerAnswer;
 }
 
 export async function analyzeReport(path: string, options: ReportAnalysisOptions = {}): Promise<ReportAnalysis> {
@@ -61,11 +69,25 @@ export async function analyzeReport(path: string, options: ReportAnalysisOptions
         if (options.onProgress && (++batches & 15) === 0) options.onProgress(reducer.figures().records);
       },
     }),
-    // The row stage runs where the capture is decoded: on the reader's worker for large files.
-    { ...options, reuseBatches: true, stage: { create: createBatchStage, module: options.rowStageModule ?? join(__dirname, 'row-stage.js') } },
+    // The row stage (with the arena timeline when asked) runs where the capture is decoded: on the
+    // reader's worker for large files.
+    {
+      ...options,
+      reuseBatches: true,
+      stage: options.arenas
+        ? { create: createReportStage, module: options.reportStageModule ?? join(__dirname, 'report-stage.js') }
+        : { create: createBatchStage, module: options.rowStageModule ?? join(__dirname, 'row-stage.js') },
+    },
   );
   if (!read.header) throw new BadCaptureError(`${path}: capture is truncated before its header was complete`);
-  reducer.adoptRowStage(read.stageResult as RowStageState);
+  let arenas: ArenaWorkerAnswer | undefined;
+  if (options.arenas) {
+    const r = read.stageResult as ReportStageResult;
+    reducer.adoptRowStage(r.rows);
+    arenas = r.arenas;
+  } else {
+    reducer.adoptRowStage(read.stageResult as RowStageState);
+  }
   reducer.finish();
   const figures = reducer.figures();
   const warnings = [...read.warnings];
@@ -88,6 +110,7 @@ export async function analyzeReport(path: string, options: ReportAnalysisOptions
     reducer,
     threads,
     temporaryThreshold: reducer.temporaryThreshold,
+    arenas,
   };
 }
 

@@ -80,7 +80,10 @@ async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<
   const result = await readCaptureHere(
     job.path,
     {
-      header: (v) => send({ t: 'header', v }),
+      header: (v) => {
+        stage?.header?.(v);
+        send({ t: 'header', v });
+      },
       codeObjects: table('codeObjects'),
       stackNodes: (v) => {
         stage?.stackNodes?.(v);

@@ -115,6 +115,7 @@ export interface ReadResult {
  * stack column in place: the visitor then sees what the stage wrote there.
  */
 export interface BatchStage {
+  header?(h: CaptureHeader): void;
   stackNodes?(nodes: StackNodesChunk): void;
   batch(b: DecodedBatch): void;
   /** Structured-cloneable: it crosses from the worker. */
@@ -202,6 +203,10 @@ export async function readCapture(path: string, visitor: CaptureVisitor = {}, op
 export function withStage(stage: BatchStage, next: CaptureVisitor): CaptureVisitor {
   return {
     ...next,
+    header: (h) => {
+      stage.header?.(h);
+      return next.header?.(h);
+    },
     stackNodes: (n) => {
       stage.stackNodes?.(n);
       return next.stackNodes?.(n);

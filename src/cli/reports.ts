@@ -2,7 +2,8 @@
  * Actions of the report commands (flamegraph, summary, tree): argument checks, one pass over the
  * capture, output. Progress goes to stderr only when it is a TTY.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { PymemprofError } from '../errors';
 import type { ReportAnalysis, ReportView } from '../analysis/report-analysis';
 
@@ -17,6 +18,13 @@ export function checkPositiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new PymemprofError(`${name}: expected a positive integer, got '${value}'`, 'BAD_ARGUMENT', 2);
   return n;
+}
+
+/** From this size up, with 3 or more cores, the arena chart gets a worker of its own. */
+const OWN_ARENA_WORKER_BYTES = 64 << 20;
+
+function fileBytes(file: string): number {
+  return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 function warn(message: string): void {
@@ -41,10 +49,10 @@ function progressLine(file: string): { onProgress?: (records: number) => void; d
 }
 
 /** Reads the capture with a progress line on a TTY stderr; prints the warnings. */
-export async function analyze(file: string, temporaryThreshold?: number): Promise<ReportAnalysis> {
+export async function analyze(file: string, temporaryThreshold?: number, arenas = false): Promise<ReportAnalysis> {
   const { analyzeReport } = await import('../analysis/report-analysis');
   const progress = progressLine(file);
-  const a = await analyzeReport(file, { temporaryThreshold, onProgress: progress.onProgress });
+  const a = await analyzeReport(file, { temporaryThreshold, onProgress: progress.onProgress, arenas });
   progress.done();
   for (const w of a.warnings) warn(w);
   return a;
@@ -60,21 +68,30 @@ export async function flamegraphCommand(
 ): Promise<number> {
   const view = checkView(opts.view);
   const threshold = checkPositiveInt('--temporary-threshold', opts.temporaryThreshold);
-  // pymalloc's arenas and pools on the same time buckets (none when pymalloc was not in use), on a
-  // thread of its own while the report pass runs when the capture is large
+  // pymalloc's arenas and pools on the same time buckets (none when pymalloc was not in use): built
+  // in the report's own pass, or, with cores to spare for a large capture, on a worker of its own
+  // (it then decodes the capture again).
   const { arenaTimeline, startArenaTimeline } = await import('../analysis/arena-timeline');
-  const arenaPass = startArenaTimeline(file);
+  const ownWorker = availableParallelism() >= 3 && fileBytes(file) >= OWN_ARENA_WORKER_BYTES;
+  const arenaPass = ownWorker ? startArenaTimeline(file) : null;
   let a: Awaited<ReturnType<typeof analyze>>;
   try {
-    a = await analyze(file, threshold);
+    a = await analyze(file, threshold, arenaPass === null);
   } catch (e) {
     arenaPass?.cancel();
     throw e;
   }
   const { flamegraphHtml } = await import('../report/html');
+  const { widthUs } = a.timeline;
+  const buckets = a.timeline.peak.length;
+  const inPass = a.arenas;
   const arenas = arenaPass
-    ? await arenaPass.fit(a.timeline.widthUs, a.timeline.peak.length)
-    : await arenaTimeline(file, a.timeline.widthUs, a.timeline.peak.length);
+    ? await arenaPass.fit(widthUs, buckets)
+    : inPass && 'none' in inPass
+      ? null
+      : inPass && 'timeline' in inPass && inPass.timeline.widthUs === widthUs && inPass.timeline.arenasEnd.length === Math.max(1, buckets)
+        ? inPass.timeline
+        : await arenaTimeline(file, widthUs, buckets); // its buckets came out different, or it failed: read again
   const html = flamegraphHtml(a, { view, inverted: opts.inverted, splitThreads: opts.splitThreads, arenas });
   const out = opts.output ?? defaultHtmlName(file);
   try {

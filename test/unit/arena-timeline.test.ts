@@ -9,7 +9,7 @@ import { arenaTimeline, ArenaTimelineBuilder, buildArenaTimeline, startArenaTime
 import { nativePasses } from '../../src/analysis/native-passes';
 import type { CaptureHeader } from '../../src/capture/reader';
 import type { DecodedBatch } from '../../src/capture/batch-decoder';
-import { analyzeReport } from '../../src/analysis/report-analysis';
+import { analyzeReport, collapsedView } from '../../src/analysis/report-analysis';
 import { queryArenas, parseMoment } from '../../src/analysis/arena-query';
 import { arenaFlameData } from '../../src/report/flame-data';
 import { arenaWindow, decodeArenas } from '../../src/report/page-model';
@@ -162,6 +162,35 @@ describe('the arena timeline alongside the report pass', () => {
     const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
     expect(startArenaTimeline(none, { script })).toBeNull(); // small capture: no worker
     expect(await startArenaTimeline(none, { script, minBytes: 0 })!.fit(widthUs, n)).toBeNull();
+  });
+
+  test('in the report pass itself (report stage), here and on the reader\'s worker: the second pass\'s timeline', async () => {
+    const dir = tempDir();
+    const workerFile = join(dir, 'read-worker.js');
+    const reportStageModule = join(dir, 'report-stage.js');
+    for (const [src, outfile] of [
+      ['../../src/capture/read-worker.ts', workerFile],
+      ['../../src/analysis/report-stage.ts', reportStageModule],
+    ] as const) {
+      buildSync({ entryPoints: [join(__dirname, src)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'silent' });
+    }
+    const plain = await analyzeReport(file);
+    expect(plain.arenas).toBeUndefined();
+    const here = await analyzeReport(file, { arenas: true, worker: false });
+    const onWorker = await analyzeReport(file, { arenas: true, worker: true, workerFile, reportStageModule });
+    const { widthUs } = plain.timeline;
+    const n = plain.timeline.peak.length;
+    const fixed = (await arenaTimeline(file, widthUs, n))!;
+    for (const a of [here, onWorker]) {
+      expect(a.arenas).toEqual({ timeline: fixed });
+      // The report's own figures are those of the pass without the timeline.
+      expect(a.timeline).toEqual(plain.timeline);
+      expect(a.totals).toEqual(plain.totals);
+      expect(collapsedView(a, 'peak')).toEqual(collapsedView(plain, 'peak'));
+    }
+    // No pymalloc: no timeline, and the report is unchanged.
+    const none = new CaptureBuilder().header({ geometry: { arenaSize: 0, poolSize: 0, alignment: 0, smallRequestThreshold: 0 } }).trailer().writeTemp();
+    expect((await analyzeReport(none, { arenas: true, worker: false })).arenas).toEqual({ none: true });
   });
 });
 
