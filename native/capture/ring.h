@@ -14,7 +14,7 @@ namespace pymemprof {
 
 class RecordRing {
  public:
-  static constexpr uint64_t kCapacity = 1u << 15;  // 1 MiB of records per thread
+  static constexpr uint64_t kCapacity = 1u << 17;  // 4 MiB of records per thread (touched only as far as it is used)
   static constexpr uint64_t kMask = kCapacity - 1;
 
   RecordRing(uint32_t thread_id, uint64_t native_id)

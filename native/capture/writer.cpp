@@ -170,6 +170,9 @@ void CaptureWriter::discard_after_failure() {
   }
   for (auto& r : added) {
     sources_.push_back({r.get(), {}, 0});
+    // Room for a full ring plus the records a round leaves behind, so that the copy does not double
+    // (untouched pages cost nothing: a thread that allocates little uses little of either).
+    sources_.back().pending.reserve(RecordRing::kCapacity + RecordRing::kCapacity / 4);
     rings_.push_back(std::move(r));
   }
   for (auto& s : sources_) {
@@ -194,6 +197,9 @@ void CaptureWriter::cycle(bool final) {
   }
   for (auto& r : added) {
     sources_.push_back({r.get(), {}, 0});
+    // Room for a full ring plus the records a round leaves behind, so that the copy does not double
+    // (untouched pages cost nothing: a thread that allocates little uses little of either).
+    sources_.back().pending.reserve(RecordRing::kCapacity + RecordRing::kCapacity / 4);
     rings_.push_back(std::move(r));
   }
   for (auto& s : sources_) s.ring->drain_into(s.pending);

@@ -30,7 +30,7 @@ const MiB = 1024 * 1024;
 export function memoryBudgetBytes(threads: number): number {
   const NODE_AND_ADDON = 64 * MiB;
   const WRITER = 8 * MiB;
-  const PER_THREAD = 1 * MiB /* ring: 32 768 x 32 B */ + 2 * MiB /* drained copy, capacity doubling */ + 80 * 1024; /* caches */
+  const PER_THREAD = 4 * MiB /* ring: 131 072 x 32 B */ + 5 * MiB /* drained copy: reserved for a full ring plus a quarter */ + 80 * 1024; /* caches */
   return NODE_AND_ADDON + WRITER + threads * PER_THREAD;
 }
 
