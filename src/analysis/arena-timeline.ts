@@ -284,10 +284,7 @@ export function startArenaTimeline(
     async fit(widthUs: number, buckets: number): Promise<ArenaTimeline | null> {
       const m = await asked;
       void worker.terminate();
-      if ('none' in m) return null;
-      if ('timeline' in m && m.timeline.widthUs === widthUs && m.timeline.arenasEnd.length === Math.max(1, buckets)) return m.timeline;
-      // The worker failed, or its buckets differ: read again on this thread with the report's.
-      return arenaTimeline(path, widthUs, buckets);
+      return fitArenaAnswer(path, m, widthUs, buckets);
     },
     cancel(): void {
       void worker.terminate();
@@ -296,3 +293,14 @@ export function startArenaTimeline(
 }
 
 export type ArenaWorkerAnswer = { none: true } | { timeline: ArenaTimeline } | { error: string };
+
+/**
+ * The timeline on the report's buckets from a builder's answer (its own worker's, or the report
+ * stage's): as it is when its buckets are the report's, else read again on this thread with them
+ * fixed (its buckets differ, or it failed: the second read reports the problem).
+ */
+export async function fitArenaAnswer(path: string, m: ArenaWorkerAnswer, widthUs: number, buckets: number): Promise<ArenaTimeline | null> {
+  if ('none' in m) return null;
+  if ('timeline' in m && m.timeline.widthUs === widthUs && m.timeline.arenasEnd.length === Math.max(1, buckets)) return m.timeline;
+  return arenaTimeline(path, widthUs, buckets);
+}

@@ -71,7 +71,7 @@ export async function flamegraphCommand(
   // pymalloc's arenas and pools on the same time buckets (none when pymalloc was not in use): built
   // in the report's own pass, or, with cores to spare for a large capture, on a worker of its own
   // (it then decodes the capture again).
-  const { arenaTimeline, startArenaTimeline } = await import('../analysis/arena-timeline');
+  const { fitArenaAnswer, startArenaTimeline } = await import('../analysis/arena-timeline');
   const ownWorker = availableParallelism() >= 3 && fileBytes(file) >= OWN_ARENA_WORKER_BYTES;
   const arenaPass = ownWorker ? startArenaTimeline(file) : null;
   let a: Awaited<ReturnType<typeof analyze>>;
@@ -84,14 +84,9 @@ export async function flamegraphCommand(
   const { flamegraphHtml } = await import('../report/html');
   const { widthUs } = a.timeline;
   const buckets = a.timeline.peak.length;
-  const inPass = a.arenas;
   const arenas = arenaPass
     ? await arenaPass.fit(widthUs, buckets)
-    : inPass && 'none' in inPass
-      ? null
-      : inPass && 'timeline' in inPass && inPass.timeline.widthUs === widthUs && inPass.timeline.arenasEnd.length === Math.max(1, buckets)
-        ? inPass.timeline
-        : await arenaTimeline(file, widthUs, buckets); // its buckets came out different, or it failed: read again
+    : await fitArenaAnswer(file, a.arenas ?? { error: 'not built' }, widthUs, buckets);
   const html = flamegraphHtml(a, { view, inverted: opts.inverted, splitThreads: opts.splitThreads, arenas });
   const out = opts.output ?? defaultHtmlName(file);
   try {
