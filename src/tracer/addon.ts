@@ -6,7 +6,6 @@
  * report commands use it when it is there and current, else their TypeScript passes.
  */
 import { spawnSync } from 'node:child_process';
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +16,9 @@ export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** A stable name for one interpreter installation: version plus where its libpython lives. */
 export function addonKey(p: PythonInfo): string {
+  // node:crypto only here: loading it costs every report ~10 ms (readers need only the reader addon's path).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crypto = require('node:crypto') as typeof import('node:crypto');
   const hash = crypto.createHash('sha256').update(fs.realpathSync(p.libpython)).digest('hex').slice(0, 10);
   return `cp${p.major}${p.minor}-${hash}`;
 }
