@@ -107,13 +107,18 @@ async function run(port: NonNullable<typeof parentPort>, job: ReadJob): Promise<
   send({ t: 'done', result });
 }
 
-const job = workerData as ReadJob | undefined;
-if (parentPort && job?.pymemprofRead) {
+const data = workerData as (ReadJob & { deferred?: boolean }) | undefined;
+if (parentPort && data?.pymemprofRead) {
   const port = parentPort;
-  run(port, job).catch((err: unknown) => {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const bad = e instanceof BadCaptureError;
-    const m: WorkerMessage = { t: 'error', message: e.message, code: bad ? e.code : '', bad, stack: e.stack };
-    port.postMessage(m);
-  });
+  const start = (job: ReadJob): void => {
+    run(port, job).catch((err: unknown) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const bad = e instanceof BadCaptureError;
+      const m: WorkerMessage = { t: 'error', message: e.message, code: bad ? e.code : '', bad, stack: e.stack };
+      port.postMessage(m);
+    });
+  };
+  // Started ahead of its job (read-worker-start.ts): the modules above are loaded; the job comes next.
+  if (data.deferred) port.once('message', (m: { t: 'job'; job: ReadJob }) => start(m.job));
+  else start(data);
 }

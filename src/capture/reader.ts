@@ -6,8 +6,7 @@
  * A file cut at any byte offset yields every complete frame plus a warning; garbage, a wrong magic
  * or a newer format version throw BadCaptureError.
  */
-import { existsSync, promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { promises as fsp } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { pymemprof } from './generated/capture';
 import { BatchArrays, BatchDecoder, DecodedBatch, _readVarint64, Cursor } from './batch-decoder';
@@ -17,6 +16,7 @@ import { checkFrame, findBatchField, findCompressedField } from './wire-check';
 import { lz4DecodeBlock, lz4MaxDecodedSize } from './lz4';
 import { nativePasses } from '../analysis/native-passes';
 import { withSampleWeights } from './sampling';
+import { defaultReadWorkerFile, takeStartedReadWorker, WORKER_MIN_BYTES } from './read-worker-start';
 
 import cap = pymemprof.capture;
 
@@ -151,7 +151,7 @@ export interface ReadOptions {
  * Files from this size up are read on a worker thread: its start-up costs a few tens of ms, and
  * 256 KiB of a format-3 capture hold 0.3-1.5 M records (50-200 ms of decoding on one thread).
  */
-export const WORKER_MIN_BYTES = 256 << 10;
+export { WORKER_MIN_BYTES };
 
 /** A visitor that feeds the tables into a CaptureTables, then forwards everything to `next`. */
 export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): CaptureVisitor {
@@ -187,7 +187,7 @@ export function withTables(tables: CaptureTables, next: CaptureVisitor = {}): Ca
 /** Reads the capture at `path`, calling the visitor for every complete frame in order. */
 export async function readCapture(path: string, visitor: CaptureVisitor = {}, options: ReadOptions = {}): Promise<ReadResult> {
   if (options.reuseBatches && options.worker !== false) {
-    const file = options.workerFile ?? defaultWorkerFile();
+    const file = options.workerFile ?? defaultReadWorkerFile();
     if (file !== null && (options.worker === true || (await fileSize(path)) >= WORKER_MIN_BYTES)) {
       return readCaptureOnWorker(file, path, visitor, options);
     }
@@ -216,13 +216,6 @@ export function withStage(stage: BatchStage, next: CaptureVisitor): CaptureVisit
       return next.batch?.(b);
     },
   };
-}
-
-/** The compiled worker script next to this module, or null (running from sources). */
-function defaultWorkerFile(): string | null {
-  if (!__filename.endsWith('.js')) return null;
-  const file = join(__dirname, 'read-worker.js');
-  return existsSync(file) ? file : null;
 }
 
 async function fileSize(path: string): Promise<number> {
@@ -556,15 +549,11 @@ export function batchBuffers(s: BatchArrays): ArrayBuffer[] {
  */
 function readCaptureOnWorker(file: string, path: string, visitor: CaptureVisitor, options: ReadOptions): Promise<ReadResult> {
   return new Promise<ReadResult>((resolve, reject) => {
-    const worker = new Worker(file, {
-      workerData: {
-        pymemprofRead: true,
-        path,
-        chunkSize: options.chunkSize,
-        maxFrameBytes: options.maxFrameBytes,
-        stageModule: options.stage?.module,
-      },
-    });
+    const job = { pymemprofRead: true, path, chunkSize: options.chunkSize, maxFrameBytes: options.maxFrameBytes, stageModule: options.stage?.module };
+    // A worker a report command started ahead (read-worker-start.ts) gets its job by message.
+    const started = takeStartedReadWorker(file);
+    const worker = started ?? new Worker(file, { workerData: job });
+    if (started) started.postMessage({ t: 'job', job });
     /** The worker's shared slots, by id. */
     const slots: BatchArrays[] = [];
     let settled = false;

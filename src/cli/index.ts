@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { PymemprofError } from '../errors';
 import { parseRunArgs } from './run-args';
+import { prestartReadWorker } from '../capture/read-worker-start';
 
 const RUN_HELP = `
 Usage: pymemprof run [options] (script.py | -m module | -c code) [args...]
@@ -93,6 +94,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--json', 'print the figures as JSON')
     .option('--extended', 'with --json: add size histogram, domains and top locations by bytes and count')
     .action(async (file: string, opts: { json?: boolean; extended?: boolean }) => {
+      prestartReadWorker(file);
       if (opts.json && !opts.extended) {
         const { computeStats } = await import('../analysis/compute-stats');
         const warnings: string[] = [];
@@ -125,6 +127,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('--split-threads', 'start with one root per thread')
     .option('--temporary-threshold <n>', 'temporary = freed before N other allocations happen', '1')
     .action(async (file: string, opts: { output?: string; view: string; inverted?: boolean; splitThreads?: boolean; temporaryThreshold: string }) => {
+      prestartReadWorker(file);
       const { flamegraphCommand } = await import('./reports');
       setExit(await flamegraphCommand(file, opts));
     });
@@ -137,6 +140,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-n, --limit <n>', 'number of locations', '20')
     .option('--view <view>', 'peak, leaks, total or temporary', 'peak')
     .action(async (file: string, opts: { json?: boolean; limit: string; view: string }) => {
+      prestartReadWorker(file);
       const { summaryCommand } = await import('./reports');
       setExit(await summaryCommand(file, opts));
     });
@@ -149,6 +153,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option('-n, --limit <n>', 'number of leaf stacks to show', '10')
     .option('--view <view>', 'peak, leaks, total or temporary', 'peak')
     .action(async (file: string, opts: { json?: boolean; limit: string; view: string }) => {
+      prestartReadWorker(file);
       const { treeCommand } = await import('./reports');
       setExit(await treeCommand(file, opts));
     });

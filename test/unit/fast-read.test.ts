@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSync } from 'esbuild';
 import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { pymemprof } from '../../src/capture/generated/capture';
 import {
   BatchDecoder,
@@ -22,6 +23,7 @@ import { PairIndex } from '../../src/analysis/pair-index';
 import { analyzeStats } from '../../src/analysis/compute-stats';
 import { analyzeReport, collapsedView } from '../../src/analysis/report-analysis';
 import { BadCaptureError } from '../../src/errors';
+import { prestartReadWorker, takeStartedReadWorker, WORKER_MIN_BYTES } from '../../src/capture/read-worker-start';
 import { CaptureBuilder, cleanupTemp, recordBatchMessage, tempDir, TestRecord, writeTempBytes } from '../helpers/capture-builder';
 import { rng } from '../helpers/random';
 
@@ -331,6 +333,21 @@ describe('readCapture on a worker thread', () => {
         { reuseBatches: true, worker: true, workerFile },
       ),
     ).rejects.toBe(stop);
+  });
+
+  it('takes a worker started ahead of its job (report commands start it first thing) and gives the same figures', async () => {
+    const path = capture(45, 30, 3000).writeTemp();
+    expect(statSync(path).size).toBeGreaterThanOrEqual(WORKER_MIN_BYTES);
+    const small = capture(46, 1, 10).writeTemp();
+    prestartReadWorker(small, workerFile); // below WORKER_MIN_BYTES: nothing started
+    expect(takeStartedReadWorker(workerFile)).toBeNull();
+    const here = await analyzeReport(path, { worker: false });
+    prestartReadWorker(path, workerFile);
+    const ahead = await analyzeReport(path, { worker: true, workerFile, rowStageModule });
+    expect(takeStartedReadWorker(workerFile)).toBeNull(); // it was taken by the read above
+    expect(ahead.figures).toEqual(here.figures);
+    expect(ahead.totals).toEqual(here.totals);
+    for (const view of ['peak', 'leaks', 'total', 'temporary'] as const) expect(collapsedView(ahead, view)).toEqual(collapsedView(here, view));
   });
 
   it('gives the same stats and report figures', async () => {

@@ -1,0 +1,44 @@
+/**
+ * The reader's worker started ahead of time. A report command starts it first thing, so that the
+ * worker's own start-up (V8, loading the reader and protobufjs: 60-100 ms here) overlaps the main
+ * thread's module loading instead of following it; readCapture then takes it and posts the job.
+ * Kept free of heavy imports: it runs before them.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** Files from this size up are read on a worker thread (reader.ts re-exports it). */
+export const WORKER_MIN_BYTES = 256 << 10;
+
+/** The compiled worker script next to this module, or null (running from sources). */
+export function defaultReadWorkerFile(): string | null {
+  if (!__filename.endsWith('.js')) return null;
+  const file = join(__dirname, 'read-worker.js');
+  return existsSync(file) ? file : null;
+}
+
+let waiting: { script: string; worker: Worker } | null = null;
+
+/**
+ * Starts a reader's worker for a capture at `path` if it is large enough to be read on one. Until
+ * readCapture takes it, the worker does not keep the process alive.
+ */
+export function prestartReadWorker(path: string, script = defaultReadWorkerFile()): void {
+  if (waiting || script === null) return;
+  const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size < WORKER_MIN_BYTES) return;
+  const worker = new Worker(script, { workerData: { pymemprofRead: true, deferred: true } });
+  worker.unref();
+  worker.on('error', () => {}); // once taken, the reader listens too; before that, nobody waits for it
+  waiting = { script, worker };
+}
+
+/** The started worker running `script`, now the caller's (it keeps the process alive again), or null. */
+export function takeStartedReadWorker(script: string): Worker | null {
+  const w = waiting;
+  if (!w || w.script !== script) return null;
+  waiting = null;
+  w.worker.ref();
+  return w.worker;
+}
