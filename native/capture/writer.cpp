@@ -156,6 +156,16 @@ void CaptureWriter::emit(const std::string& bytes) {
   }
 }
 
+void CaptureWriter::adopt_rings(std::vector<std::unique_ptr<RecordRing>>& added) {
+  for (auto& r : added) {
+    sources_.push_back({r.get(), {}, 0});
+    // Room for a full ring plus the records a round leaves behind, so that the copy does not double
+    // (untouched pages cost nothing: a thread that allocates little uses little of either).
+    sources_.back().pending.reserve(RecordRing::kCapacity + RecordRing::kCapacity / 4);
+    rings_.push_back(std::move(r));
+  }
+}
+
 // After a failed write: keep the rings empty (a producer that was already inside push() must not
 // wait for room) and hold nothing in memory.
 void CaptureWriter::discard_after_failure() {
@@ -168,13 +178,7 @@ void CaptureWriter::discard_after_failure() {
     pending_threads_.clear();
     pending_marks_.clear();
   }
-  for (auto& r : added) {
-    sources_.push_back({r.get(), {}, 0});
-    // Room for a full ring plus the records a round leaves behind, so that the copy does not double
-    // (untouched pages cost nothing: a thread that allocates little uses little of either).
-    sources_.back().pending.reserve(RecordRing::kCapacity + RecordRing::kCapacity / 4);
-    rings_.push_back(std::move(r));
-  }
+  adopt_rings(added);
   for (auto& s : sources_) {
     s.pending.clear();
     s.next = 0;
@@ -195,13 +199,7 @@ void CaptureWriter::cycle(bool final) {
     std::lock_guard<std::mutex> lock(tables_mutex_);
     added.swap(new_rings_);
   }
-  for (auto& r : added) {
-    sources_.push_back({r.get(), {}, 0});
-    // Room for a full ring plus the records a round leaves behind, so that the copy does not double
-    // (untouched pages cost nothing: a thread that allocates little uses little of either).
-    sources_.back().pending.reserve(RecordRing::kCapacity + RecordRing::kCapacity / 4);
-    rings_.push_back(std::move(r));
-  }
+  adopt_rings(added);
   for (auto& s : sources_) s.ring->drain_into(s.pending);
 
   std::vector<CodeInfo> codes;

@@ -105,6 +105,8 @@ class CaptureWriter {
   void emit(const std::string& bytes);
   void emit_frames(const std::string& bytes);
   void discard_after_failure();
+  // Rings registered since the last round become sources.
+  void adopt_rings(std::vector<std::unique_ptr<RecordRing>>& added);
   void forget_ended_threads();
   void emit_records(uint64_t watermark);
 

@@ -100,10 +100,10 @@ bool ArenaTimelinePass::locate(const Arena& a, uint64_t address, int cls, int64_
 }
 
 // Pool number of an address in arena a (negative before its first pool).
-static int64_t pool_of(uint64_t address, uint64_t first_pool, uint64_t pool_size, int pool_shift) {
+int64_t ArenaTimelinePass::pool_of(uint64_t address, uint64_t first_pool) const {
   int64_t rel = static_cast<int64_t>(address) - static_cast<int64_t>(first_pool);
-  int64_t ps = static_cast<int64_t>(pool_size);
-  if (rel >= 0) return pool_shift >= 0 ? rel >> pool_shift : rel / ps;
+  if (rel >= 0) return static_cast<int64_t>(pool_index(static_cast<uint64_t>(rel)));
+  int64_t ps = static_cast<int64_t>(pool_size_);
   return -((-rel + ps - 1) / ps);
 }
 
@@ -116,7 +116,7 @@ void ArenaTimelinePass::alloc(uint64_t address, double size) {
   }
   Arena& a = arenas_[id];
   int want = static_cast<int>(std::floor((size - 1) / static_cast<double>(alignment_)));
-  int64_t pool = pool_of(address, a.first_pool, pool_size_, pool_shift_);
+  int64_t pool = pool_of(address, a.first_pool);
   int cls = want;
   bool in_use = pool >= 0 && pool < a.total_pools && a.count[pool] > 0;
   if (in_use && a.cls[pool] != want) {
@@ -146,7 +146,7 @@ void ArenaTimelinePass::free_block(uint64_t address) {
   int id = arena_of(address);
   if (id < 0) return;
   Arena& a = arenas_[id];
-  int64_t pool = pool_of(address, a.first_pool, pool_size_, pool_shift_);
+  int64_t pool = pool_of(address, a.first_pool);
   if (pool < 0 || pool >= a.total_pools || a.count[pool] == 0) {
     anomalies_++;  // free-not-live
     return;
@@ -173,7 +173,7 @@ void ArenaTimelinePass::resize(uint64_t address, double size) {
   int id = arena_of(address);
   if (id < 0) return;
   Arena& a = arenas_[id];
-  int64_t pool = pool_of(address, a.first_pool, pool_size_, pool_shift_);
+  int64_t pool = pool_of(address, a.first_pool);
   if (pool < 0 || pool >= a.total_pools || a.count[pool] == 0) {
     anomalies_++;  // resize-not-live
     return;
@@ -223,12 +223,11 @@ void ArenaTimelinePass::arena_alloc(uint64_t address, double size) {
 void ArenaTimelinePass::arena_free(uint64_t address) {
   if (other_chunks_.erase(address) > 0) return;
   uint64_t key = address / arena_size_;
-  auto it = by_key_.find(key);
-  if (it == by_key_.end() || arenas_[it->second].base != address) {
+  int id = arena_by_key(key);
+  if (id < 0 || arenas_[id].base != address) {
     anomalies_++;  // arena-free-unknown
     return;
   }
-  int id = it->second;
   Arena& a = arenas_[id];
   if (a.used_pools > 0) {
     anomalies_++;  // arena-free-not-empty

@@ -53,8 +53,9 @@ class ArenaTimelinePass {
   int arena_by_key(uint64_t key);
   void set_arena_key(uint64_t key, int id);
   void erase_arena_key(uint64_t key);
-  // Pool number of a non-negative offset from a first pool; slot of a block offset in a pool.
+  // Pool number of a non-negative offset from a first pool.
   uint64_t pool_index(uint64_t rel) const { return pool_shift_ >= 0 ? rel >> pool_shift_ : rel / pool_size_; }
+  int64_t pool_of(uint64_t address, uint64_t first_pool) const;
   bool locate(const Arena& a, uint64_t address, int cls, int64_t* pool, int64_t* slot);
   void alloc(uint64_t address, double size);
   void free_block(uint64_t address);

@@ -261,7 +261,7 @@ export async function arenaTimeline(path: string, widthUs: number, buckets: numb
  */
 export function startArenaTimeline(
   path: string,
-  /** Tests: the compiled worker script, and the smallest capture worth a worker. */
+  /** The compiled worker script (tests), and the smallest capture worth a worker (default WORKER_MIN_BYTES). */
   options: { script?: string; minBytes?: number } = {},
 ): { answer: Promise<ArenaWorkerAnswer>; fit(widthUs: number, buckets: number): Promise<ArenaTimeline | null>; cancel(): void } | null {
   const script = options.script ?? join(__dirname, 'arena-timeline-worker.js');

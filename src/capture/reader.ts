@@ -147,10 +147,6 @@ export interface ReadOptions {
   stage?: { create: () => BatchStage; module: string };
 }
 
-/**
- * Files from this size up are read on a worker thread: its start-up costs a few tens of ms, and
- * 256 KiB of a format-3 capture hold 0.3-1.5 M records (50-200 ms of decoding on one thread).
- */
 export { WORKER_MIN_BYTES };
 
 /** A visitor that feeds the tables into a CaptureTables, then forwards everything to `next`. */

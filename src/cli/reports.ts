@@ -2,7 +2,7 @@
  * Actions of the report commands (flamegraph, summary, tree): argument checks, one pass over the
  * capture, output. Progress goes to stderr only when it is a TTY.
  */
-import { statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { PymemprofError } from '../errors';
 import type { ReportAnalysis, ReportView } from '../analysis/report-analysis';
@@ -22,10 +22,6 @@ export function checkPositiveInt(name: string, value: string): number {
 
 /** From this size up, with 3 or more cores, the arena chart gets a worker of its own. */
 const OWN_ARENA_WORKER_BYTES = 64 << 20;
-
-function fileBytes(file: string): number {
-  return statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-}
 
 function warn(message: string): void {
   process.stderr.write(`pymemprof: warning: ${message}\n`);
@@ -72,8 +68,7 @@ export async function flamegraphCommand(
   // in the report's own pass, or, with cores to spare for a large capture, on a worker of its own
   // (it then decodes the capture again).
   const { fitArenaAnswer, startArenaTimeline } = await import('../analysis/arena-timeline');
-  const ownWorker = availableParallelism() >= 3 && fileBytes(file) >= OWN_ARENA_WORKER_BYTES;
-  const arenaPass = ownWorker ? startArenaTimeline(file) : null;
+  const arenaPass = availableParallelism() >= 3 ? startArenaTimeline(file, { minBytes: OWN_ARENA_WORKER_BYTES }) : null;
   let a: Awaited<ReturnType<typeof analyze>>;
   try {
     a = await analyze(file, threshold, arenaPass === null);
