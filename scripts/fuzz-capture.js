@@ -465,15 +465,14 @@ function makeSeeds(pb) {
         })),
       },
     });
-  const nodes = (n) =>
-    frame({
-      stackNodes: {
-        id: Array.from({ length: n }, (_, i) => i + 1),
-        parent: Array.from({ length: n }, (_, i) => (i < 2 ? 0 : 1 + int(r, i))),
-        code: Array.from({ length: n }, (_, i) => 1 + (i % 5)),
-        offset: Array.from({ length: n }, (_, i) => (i % 3) * 6),
-      },
-    });
+  // Absolute columns (formats 1-3) or, half the time, format 4's implied ids and parents counted back.
+  const nodes = (n) => {
+    const parent = Array.from({ length: n }, (_, i) => (i < 2 ? 0 : 1 + int(r, i)));
+    const code = Array.from({ length: n }, (_, i) => 1 + (i % 5));
+    const offset = Array.from({ length: n }, (_, i) => (i % 3) * 6);
+    if (r() < 0.5) return frame({ stackNodes: { firstId: 1, parentBack: parent.map((p, i) => i + 1 - p), code, offset } });
+    return frame({ stackNodes: { id: Array.from({ length: n }, (_, i) => i + 1), parent, code, offset } });
+  };
   const threads = frame({ threads: { thread: [{ id: 1, nativeId: 1001, name: 'MainThread' }, { id: 2, nativeId: 1002, name: '' }] } });
   const marks = frame({ marks: { mark: [{ id: 1, name: 'start' }, { id: 2, name: 'phase 2' }] } });
   const trailer = (records, extra = {}) => frame({ trailer: { records, allocations: records, frees: 0, durationUs: 5000, batches: 1, droppedRecords: 0, ...extra } });

@@ -37,6 +37,7 @@ void encode_header(const HeaderInfo& h, std::string& out) {
   m.uint_field(8, h.start_time_unix_us);
   m.bytes_field(9, h.executable);
   m.uint_field(10, h.sample_bytes);
+  m.uint_field(11, h.time_quantum_us);
   append_frame(kHeader, m, out);
 }
 
@@ -59,17 +60,28 @@ void encode_code_objects(const std::vector<CodeInfo>& codes, std::string& out) {
 }
 
 void encode_stack_nodes(const std::vector<StackNode>& nodes, std::string& out) {
+  // Interned nodes get consecutive ids and come after their parents: then the ids are implied by
+  // the first, and the parents are counted back (mostly 1-2: the node interned just before). Any
+  // other table is written with absolute columns.
+  bool consecutive = !nodes.empty();
+  bool parents_before = true;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].id != nodes[0].id + i) consecutive = false;
+    if (nodes[i].parent >= nodes[i].id) parents_before = false;
+  }
   ProtoBuffer ids, parents, codes, offsets, m;
   for (const auto& n : nodes) {
-    ids.varint(n.id);
-    parents.varint(n.parent);
+    if (!consecutive) ids.varint(n.id);
+    parents.varint(parents_before ? n.id - n.parent : n.parent);
     codes.varint(n.code);
     offsets.varint(n.offset);
   }
   m.packed_field(1, ids);
-  m.packed_field(2, parents);
+  if (!parents_before) m.packed_field(2, parents);
   m.packed_field(3, codes);
   m.packed_field(4, offsets);
+  if (consecutive) m.uint_field(5, nodes[0].id);
+  if (parents_before) m.packed_field(6, parents);
   append_frame(kStackNodes, m, out);
 }
 

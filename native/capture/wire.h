@@ -97,6 +97,7 @@ struct HeaderInfo {
   uint64_t start_time_unix_us = 0;
   std::string executable;
   uint64_t sample_bytes = 0;
+  uint32_t time_quantum_us = 1;  // record times are multiples of this
 };
 
 struct CodeInfo {
@@ -128,7 +129,8 @@ struct TrailerInfo {
 
 // 2: frames may be LZ4-compressed (Frame.compressed); readers of version 1 would skip them unseen.
 // 3: batches carry the address model and time runs (address_model.h) instead of deltas.
-constexpr uint32_t kFormatVersion = 3;
+// 4: stack nodes as consecutive ids and parents counted back from them; the header's time quantum.
+constexpr uint32_t kFormatVersion = 4;
 constexpr const char* kMagic = "pymemprof";
 
 // Each returns one complete length-delimited Frame appended to `out`.

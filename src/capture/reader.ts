@@ -25,7 +25,7 @@ export const CAPTURE_MAGIC = 'pymemprof';
  * 3: batches carry the address model and time runs (address-model.ts); 2 added compressed frames
  * (Frame.compressed). Captures of versions 1 and 2 are read as they are.
  */
-export const SUPPORTED_FORMAT_VERSION = 3;
+export const SUPPORTED_FORMAT_VERSION = 4;
 /** Frames larger than this are treated as corruption. */
 export const MAX_FRAME_BYTES = 1 << 30;
 const DEFAULT_CHUNK = 8 << 20;
@@ -41,6 +41,8 @@ export interface CaptureHeader {
   startTimeUnixUs: number;
   executable: string;
   sampleBytes: number;
+  /** Record times are multiples of this many µs (1 before format 4). */
+  timeQuantumUs: number;
 }
 
 export interface CodeObjectInfo {
@@ -465,12 +467,8 @@ async function readFrames(
         await visitor.codeObjects?.((f.codeObjects!.code ?? []).map(convertCode));
         break;
       case 'stackNodes': {
-        const s = f.stackNodes!;
-        const chunk: StackNodesChunk = { id: s.id ?? [], parent: s.parent ?? [], code: s.code ?? [], offset: s.offset ?? [] };
+        const chunk = stackNodesChunk(f.stackNodes!, ctx);
         const n = chunk.id.length;
-        if (chunk.parent.length !== n || chunk.code.length !== n || chunk.offset.length !== n) {
-          throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
-        }
         // CaptureTables' bound, checked here too so that the message names the file and offset.
         nodesDefined += n;
         for (let i = 0; i < n; i++) {
@@ -670,6 +668,7 @@ function convertHeader(h: cap.IHeader): CaptureHeader {
     startTimeUnixUs: toNumber(h.startTimeUnixUs),
     executable: h.executable ?? '',
     sampleBytes: toNumber(h.sampleBytes),
+    timeQuantumUs: Math.max(1, h.timeQuantumUs ?? 1),
   };
 }
 
@@ -686,6 +685,38 @@ function convertCode(c: cap.ICodeObject): CodeObjectInfo {
 }
 
 /** Ids are dense in practice; ids far beyond the number of nodes defined are refused (bounded memory). */
+/**
+ * A StackNodes message as absolute columns: ids from the `id` column or (format 4) counted from
+ * `first_id`, parents from the `parent` column or (format 4) as id - `parent_back`.
+ */
+function stackNodesChunk(s: cap.IStackNodes, ctx: string): StackNodesChunk {
+  const code = s.code ?? [];
+  const offset = s.offset ?? [];
+  const n = code.length;
+  let id = s.id ?? [];
+  if (id.length === 0 && n > 0 && s.firstId != null) {
+    const first = s.firstId;
+    if (first < 1 || first + n - 1 > 0xffffffff) throw new BadCaptureError(`${ctx}: corrupt stack node table: first id ${first} out of range`);
+    id = new Array<number>(n);
+    for (let i = 0; i < n; i++) id[i] = first + i;
+  }
+  let parent = s.parent ?? [];
+  const back = s.parentBack ?? [];
+  if (parent.length === 0 && back.length > 0) {
+    if (back.length !== id.length) throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
+    parent = new Array<number>(back.length);
+    for (let i = 0; i < back.length; i++) {
+      const b = back[i]!;
+      if (b < 1 || b > id[i]!) throw new BadCaptureError(`${ctx}: corrupt stack node table: node ${id[i]}'s parent ${b} back is out of range`);
+      parent[i] = id[i]! - b;
+    }
+  }
+  if (id.length !== n || parent.length !== n || offset.length !== n) {
+    throw new BadCaptureError(`${ctx}: corrupt stack node table: column lengths differ`);
+  }
+  return { id, parent, code, offset };
+}
+
 export function maxStackNodeId(nodesDefined: number): number {
   return nodesDefined * 4 + 65536;
 }

@@ -147,6 +147,36 @@ std::vector<uint64_t> packed_of(const std::vector<Field>& fields, uint32_t numbe
   return out;
 }
 
+// A StackNodes body in either layout: absolute `id` / `parent` columns, or (format 4) ids from
+// `first_id` and parents as `parent_back` = id - parent.
+std::vector<StackNode> nodes_of(const std::vector<Field>& f) {
+  auto ids = packed_of(f, 1), parents = packed_of(f, 2), codes = packed_of(f, 3), offsets = packed_of(f, 4);
+  auto backs = packed_of(f, 6);
+  bool implied_ids = ids.empty() && find_one(f, 5) != nullptr;
+  bool backward = parents.empty() && !backs.empty();
+  size_t n = codes.size();
+  EXPECT_EQ(offsets.size(), n);
+  if (!implied_ids) EXPECT_EQ(ids.size(), n);
+  EXPECT_EQ(backward ? backs.size() : parents.size(), n);
+  std::vector<StackNode> out;
+  uint64_t first = uint_of(f, 5);
+  for (size_t i = 0; i < n && i < offsets.size(); ++i) {
+    uint64_t id = implied_ids ? first + i : (i < ids.size() ? ids[i] : 0);
+    uint64_t parent = 0;
+    if (backward) {
+      if (i >= backs.size() || backs[i] < 1 || backs[i] > id) {
+        ADD_FAILURE() << "node " << id << ": parent_back out of range";
+        continue;
+      }
+      parent = id - backs[i];
+    } else if (i < parents.size()) {
+      parent = parents[i];
+    }
+    out.push_back({uint32_t(id), uint32_t(parent), uint32_t(codes[i]), uint32_t(offsets[i])});
+  }
+  return out;
+}
+
 // Frame numbers from proto/capture.proto's `Frame.body`.
 enum FrameKind : uint32_t {
   kHeaderFrame = 1,
@@ -388,6 +418,7 @@ TEST(Wire, HeaderRoundTrip) {
   h.start_time_unix_us = 1732480000123456ull;
   h.executable = "/usr/bin/python3.11";
   h.sample_bytes = 0;
+  h.time_quantum_us = 16;
 
   std::string out = "prefix";  // encoders append
   encode_header(h, out);
@@ -410,7 +441,8 @@ TEST(Wire, HeaderRoundTrip) {
   EXPECT_EQ(uint_of(f, 8), 1732480000123456ull);
   EXPECT_EQ(string_of(f, 9), "/usr/bin/python3.11");
   EXPECT_EQ(find_one(f, 10), nullptr);  // sample_bytes 0 is the default
-  for (const auto& field : f) EXPECT_LE(field.number, 10u);
+  EXPECT_EQ(uint_of(f, 11), 16u);
+  for (const auto& field : f) EXPECT_LE(field.number, 11u);
 
   h.sample_bytes = 1 << 20;
   std::string sampled;
@@ -460,16 +492,43 @@ TEST(Wire, StackNodesRoundTrip) {
   ASSERT_EQ(frames.size(), 1u);
   ASSERT_EQ(frames[0].kind, kStackNodesFrame);
   auto f = parse_message(frames[0].body);
-  auto ids = packed_of(f, 1), parents = packed_of(f, 2), codes = packed_of(f, 3), offsets = packed_of(f, 4);
-  ASSERT_EQ(ids.size(), nodes.size());
-  ASSERT_EQ(parents.size(), nodes.size());
-  ASSERT_EQ(codes.size(), nodes.size());
-  ASSERT_EQ(offsets.size(), nodes.size());
+  // Interned tables (consecutive ids, parents first): no id or parent column, ids from first_id.
+  EXPECT_TRUE(packed_of(f, 1).empty());
+  EXPECT_TRUE(packed_of(f, 2).empty());
+  EXPECT_EQ(uint_of(f, 5), 1u);
+  EXPECT_EQ(packed_of(f, 6), (std::vector<uint64_t>{1, 1, 1, 3, 5}));
+  auto back = nodes_of(f);
+  ASSERT_EQ(back.size(), nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
-    EXPECT_EQ(ids[i], nodes[i].id);
-    EXPECT_EQ(parents[i], nodes[i].parent);
-    EXPECT_EQ(codes[i], nodes[i].code);
-    EXPECT_EQ(offsets[i], nodes[i].offset);
+    EXPECT_EQ(back[i].id, nodes[i].id);
+    EXPECT_EQ(back[i].parent, nodes[i].parent);
+    EXPECT_EQ(back[i].code, nodes[i].code);
+    EXPECT_EQ(back[i].offset, nodes[i].offset);
+  }
+}
+
+TEST(Wire, StackNodesOtherTablesKeepAbsoluteColumns) {
+  // Ids with a gap, and a parent defined after its child: each column falls back on its own.
+  std::vector<StackNode> gap = {{3, 0, 1, 0}, {5, 3, 2, 4}};
+  std::vector<StackNode> late_parent = {{7, 9, 1, 0}, {8, 7, 2, 4}};
+  for (int k = 0; k < 2; ++k) {
+    const auto& nodes = k == 0 ? gap : late_parent;
+    std::string out;
+    encode_stack_nodes(nodes, out);
+    auto frames = split_frames(out);
+    ASSERT_EQ(frames.size(), 1u);
+    auto f = parse_message(frames[0].body);
+    bool has_gap = k == 0;
+    EXPECT_EQ(packed_of(f, 1).empty(), !has_gap);
+    EXPECT_EQ(packed_of(f, 2).empty(), has_gap);
+    auto back = nodes_of(f);
+    ASSERT_EQ(back.size(), nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      EXPECT_EQ(back[i].id, nodes[i].id);
+      EXPECT_EQ(back[i].parent, nodes[i].parent);
+      EXPECT_EQ(back[i].code, nodes[i].code);
+      EXPECT_EQ(back[i].offset, nodes[i].offset);
+    }
   }
 }
 
@@ -537,7 +596,7 @@ TEST(Wire, LargeFrameLengthPrefix) {
   encode_trailer(TrailerInfo{}, out);
   auto frames = split_frames(out);
   ASSERT_EQ(frames.size(), 2u);
-  EXPECT_EQ(packed_of(parse_message(frames[0].body), 1).size(), 20000u);
+  EXPECT_EQ(nodes_of(parse_message(frames[0].body)).size(), 20000u);
   EXPECT_EQ(frames[1].kind, kTrailerFrame);
 }
 
@@ -799,15 +858,11 @@ Capture decode_capture(const std::string& stream) {
       c.has_trailer = true;
       c.trailer = parse_message(fr.body);
     } else if (fr.kind == kStackNodesFrame) {
-      auto f = parse_message(fr.body);
-      auto ids = packed_of(f, 1), parents = packed_of(f, 2), codes = packed_of(f, 3), offsets = packed_of(f, 4);
-      EXPECT_EQ(ids.size(), parents.size());
-      for (size_t i = 0; i < ids.size() && i < parents.size() && i < codes.size() && i < offsets.size(); ++i) {
-        uint32_t id = uint32_t(ids[i]);
-        EXPECT_EQ(c.nodes.count(id), 0u) << "node " << id << " written twice";
-        EXPECT_TRUE(parents[i] == 0 || c.nodes.count(uint32_t(parents[i])))
-            << "node " << id << "'s parent " << parents[i] << " not written before it";
-        c.nodes[id] = {id, uint32_t(parents[i]), uint32_t(codes[i]), uint32_t(offsets[i])};
+      for (const StackNode& n : nodes_of(parse_message(fr.body))) {
+        EXPECT_EQ(c.nodes.count(n.id), 0u) << "node " << n.id << " written twice";
+        EXPECT_TRUE(n.parent == 0 || c.nodes.count(n.parent))
+            << "node " << n.id << "'s parent " << n.parent << " not written before it";
+        c.nodes[n.id] = n;
       }
     } else if (fr.kind == kThreadsFrame) {
       for (const auto& t : repeated_bytes(parse_message(fr.body), 1)) {
@@ -1052,6 +1107,13 @@ TEST(CaptureWriter, MultiThreadedStreamIsCompleteOrderedAndSelfDescribing) {
   EXPECT_EQ(uint_of(c.trailer, 6), 0u);
   EXPECT_GE(uint_of(c.trailer, 4), c.records.back().time_us) << "duration covers the last record";
   EXPECT_GE(c.batches, total / opts.max_batch_records);
+
+  // Times in the header's quantum.
+  const uint64_t quantum = uint_of(parse_message(c.header_body), 11);
+  EXPECT_EQ(quantum, opts.time_quantum_us);
+  uint64_t off_quantum = 0;
+  for (const auto& r : c.records) off_quantum += r.time_us % quantum != 0;
+  EXPECT_EQ(off_quantum, 0u) << "record times off the " << quantum << " µs quantum";
 }
 
 // A record stamped before another thread's record but published after that one was emitted (its

@@ -8,6 +8,8 @@
  *
  * Batches are written as format 2 has them (address and time deltas) unless the builder is made with
  * `{ format: 3 }`: then as the C++ writer writes format 3 (address model, time runs), field for field.
+ * `{ format: 4 }` also writes stack node tables as the writer does from format 4 (ids implied by the
+ * first, parents counted back), when their ids are consecutive and parents come first.
  */
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,14 +136,14 @@ export function batchFrameBytes(batch: Uint8Array): Uint8Array {
 }
 
 export interface CaptureBuilderOptions {
-  /** How batches are written: 2 (deltas; the default) or 3 (address model and time runs). */
-  format?: 2 | 3;
+  /** How batches are written: 2 (deltas; the default) or 3 (address model and time runs); 4 as 3, with format 4's node tables. */
+  format?: 2 | 3 | 4;
 }
 
 export class CaptureBuilder {
   /** Each entry: one length-delimited frame. */
   readonly frames: Uint8Array[] = [];
-  readonly format: 2 | 3;
+  readonly format: 2 | 3 | 4;
   private encoder: AddressEncoder | null = null;
 
   constructor(options: CaptureBuilderOptions = {}) {
@@ -167,7 +169,7 @@ export class CaptureBuilder {
     return this.frame({
       header: {
         magic: 'pymemprof',
-        formatVersion: this.format === 3 ? 3 : 1,
+        formatVersion: this.format === 2 ? 1 : this.format,
         pythonVersion: '3.11.7',
         pythonHexversion: 0x030b07f0,
         geometry: { arenaSize: 1 << 20, poolSize: 16384, alignment: 16, smallRequestThreshold: 512 },
@@ -198,6 +200,18 @@ export class CaptureBuilder {
   }
 
   nodes(nodes: { id: number; parent: number; code: number; offset: number }[]): this {
+    const consecutive = nodes.length > 0 && nodes.every((n, i) => n.id === nodes[0]!.id + i);
+    const parentsFirst = nodes.every((n) => n.parent < n.id);
+    if (this.format === 4 && consecutive && parentsFirst) {
+      return this.frame({
+        stackNodes: {
+          firstId: nodes[0]!.id,
+          parentBack: nodes.map((n) => n.id - n.parent),
+          code: nodes.map((n) => n.code),
+          offset: nodes.map((n) => n.offset),
+        },
+      });
+    }
     return this.frame({
       stackNodes: {
         id: nodes.map((n) => n.id),
@@ -217,7 +231,7 @@ export class CaptureBuilder {
   }
 
   batch(records: TestRecord[], baseTimeUs?: number): this {
-    if (this.format === 3) return this.raw(delimit(batchFrameBytes(recordBatchBytes3(records, this.addresses, baseTimeUs))));
+    if (this.format !== 2) return this.raw(delimit(batchFrameBytes(recordBatchBytes3(records, this.addresses, baseTimeUs))));
     return this.frame({ batch: recordBatchMessage(records, baseTimeUs) });
   }
 

@@ -170,7 +170,8 @@ describeIf(`round trip C++ writer → TypeScript reader (addon of CPython ${py?.
     expect(got.length).toBe(spec.batches.length);
     got.forEach((b, i) => expect(b, `batch ${i}`).toEqual(spec.batches[i]!.map(expected)));
     expect(read.header).toMatchObject({
-      formatVersion: 3,
+      formatVersion: 4,
+      timeQuantumUs: 1, // the encoder's default: these records' times are given, not read from the clock
       pythonVersion: '3.12.1',
       pythonHexversion: 0x030c01f0,
       geometry: { arenaSize: 1 << 20, poolSize: 16 << 10, alignment: 16, smallRequestThreshold: 512 },

@@ -7,6 +7,9 @@ import { referenceDecodeBatchFrame } from '../../src/capture/reference-decoder';
 import { BadCaptureError } from '../../src/errors';
 import { CaptureBuilder, cleanupTemp, tempDir, TestRecord, writeTempBytes } from '../helpers/capture-builder';
 import { rng } from '../helpers/random';
+import { pymemprof } from '../../src/capture/generated/capture';
+
+import cap = pymemprof.capture;
 
 afterAll(cleanupTemp);
 
@@ -161,12 +164,46 @@ describe('readCapture', () => {
       'BAD_CAPTURE',
       /not a pymemprof capture/,
     );
-    const newer = new CaptureBuilder().header({ formatVersion: 4 }).trailer().writeTemp();
-    await expectBadCapture(newer, 'CAPTURE_VERSION', /capture format version 4 is newer than this pymemprof supports \(3\)/);
+    const newer = new CaptureBuilder().header({ formatVersion: 5 }).trailer().writeTemp();
+    await expectBadCapture(newer, 'CAPTURE_VERSION', /capture format version 5 is newer than this pymemprof supports \(4\)/);
     // the message names the file
     await expectBadCapture(newer, 'CAPTURE_VERSION', new RegExp(newer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     // a file that is not there
     await expectBadCapture(join(tempDir(), 'missing.bin'), 'BAD_CAPTURE', /missing\.bin: cannot open capture: ENOENT/);
+  });
+
+  it('format 4 node tables (ids from the first, parents counted back) resolve as absolute columns do', async () => {
+    // A tree with parents near and far back, in two tables (the second continues the ids).
+    const nodes = Array.from({ length: 300 }, (_, i) => ({ id: i + 1, parent: i === 0 ? 0 : i % 7 === 0 ? 1 : i, code: 1 + (i % 3), offset: (i % 2) * 8 }));
+    const build = (format: 3 | 4) =>
+      new CaptureBuilder({ format })
+        .header({ timeQuantumUs: format === 4 ? 16 : 0 })
+        .code(...[1, 2, 3].map((id) => ({ id, filename: `m${id}.py`, qualname: `f${id}`, firstLine: 1, lineStarts: [0, 8], lines: [1, 2] })))
+        .nodes(nodes.slice(0, 200))
+        .nodes(nodes.slice(200))
+        .batch(nodes.map((n, i) => ({ kind: KIND.ALLOC_OBJ, address: 0x1000 + 16 * i, size: 16, stack: n.id, timeUs: 16 * i })))
+        .trailer({ records: nodes.length, batches: 1 });
+    const v4 = build(4);
+    // The writer's layout: no id or parent column.
+    const table = cap.Frame.decode(v4.frames[2]!.subarray(2)).stackNodes!;
+    expect(table.id).toEqual([]);
+    expect(table.parent).toEqual([]);
+    expect(table.firstId).toBe(1);
+    const a = await readAll(build(3).writeTemp('v3.bin'));
+    const b = await readAll(v4.writeTemp('v4.bin'));
+    expect(b.res.header?.formatVersion).toBe(4);
+    expect(b.res.header?.timeQuantumUs).toBe(16);
+    expect(a.res.header?.timeQuantumUs).toBe(1);
+    for (const n of nodes) expect(b.tables.stack(n.id)).toEqual(a.tables.stack(n.id));
+    expect(b.tables.stack(300).length).toBeGreaterThan(2);
+
+    // A parent counted back past the root, or not back at all; columns of different lengths.
+    const bad = (stackNodes: cap.IStackNodes) => new CaptureBuilder({ format: 4 }).header().frame({ stackNodes }).trailer().writeTemp();
+    await expectBadCapture(bad({ firstId: 1, parentBack: [1, 3], code: [1, 1], offset: [0, 0] }), 'BAD_CAPTURE', /corrupt stack node table: node 2's parent 3 back is out of range$/);
+    await expectBadCapture(bad({ firstId: 1, parentBack: [1, 0], code: [1, 1], offset: [0, 0] }), 'BAD_CAPTURE', /corrupt stack node table: node 2's parent 0 back is out of range$/);
+    await expectBadCapture(bad({ firstId: 1, parentBack: [1], code: [1, 1], offset: [0, 0] }), 'BAD_CAPTURE', /corrupt stack node table: column lengths differ$/);
+    await expectBadCapture(bad({ firstId: 0, parentBack: [1], code: [1], offset: [0] }), 'BAD_CAPTURE', /corrupt stack node table: first id 0 out of range$/);
+    await expectBadCapture(bad({ firstId: 0xffffffff, parentBack: [1, 1], code: [1, 1], offset: [0, 0] }), 'BAD_CAPTURE', /first id 4294967295 out of range$/);
   });
 
   it('treats a huge frame length (2^60) as truncation without allocating, and as garbage before a header', async () => {

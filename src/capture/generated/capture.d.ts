@@ -59,6 +59,7 @@ export namespace pymemprof {
             startTimeUnixUs?: (number|null);
             executable?: (string|null);
             sampleBytes?: (number|null);
+            timeQuantumUs?: (number|null);
         }
 
         class Header implements IHeader {
@@ -73,6 +74,7 @@ export namespace pymemprof {
             public startTimeUnixUs: number;
             public executable: string;
             public sampleBytes: number;
+            public timeQuantumUs: number;
             public static create(properties?: pymemprof.capture.IHeader): pymemprof.capture.Header;
             public static encode(message: pymemprof.capture.IHeader, writer?: $protobuf.Writer): $protobuf.Writer;
             public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): pymemprof.capture.Header;
@@ -137,6 +139,8 @@ export namespace pymemprof {
             parent?: (number[]|null);
             code?: (number[]|null);
             offset?: (number[]|null);
+            firstId?: (number|null);
+            parentBack?: (number[]|null);
         }
 
         class StackNodes implements IStackNodes {
@@ -145,6 +149,8 @@ export namespace pymemprof {
             public parent: number[];
             public code: number[];
             public offset: number[];
+            public firstId: number;
+            public parentBack: number[];
             public static create(properties?: pymemprof.capture.IStackNodes): pymemprof.capture.StackNodes;
             public static encode(message: pymemprof.capture.IStackNodes, writer?: $protobuf.Writer): $protobuf.Writer;
             public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): pymemprof.capture.StackNodes;

@@ -417,6 +417,7 @@ $root.pymemprof = (function() {
              * @property {number|null} [startTimeUnixUs] Header startTimeUnixUs
              * @property {string|null} [executable] Header executable
              * @property {number|null} [sampleBytes] Header sampleBytes
+             * @property {number|null} [timeQuantumUs] Header timeQuantumUs
              */
 
             /**
@@ -516,6 +517,14 @@ $root.pymemprof = (function() {
             Header.prototype.sampleBytes = $util.Long ? $util.Long.fromBits(0,0,true) : 0;
 
             /**
+             * Header timeQuantumUs.
+             * @member {number} timeQuantumUs
+             * @memberof pymemprof.capture.Header
+             * @instance
+             */
+            Header.prototype.timeQuantumUs = 0;
+
+            /**
              * Creates a new Header instance using the specified properties.
              * @function create
              * @memberof pymemprof.capture.Header
@@ -564,6 +573,8 @@ $root.pymemprof = (function() {
                     writer.uint32(/* id 9, wireType 2 =*/74).string(message.executable);
                 if (message.sampleBytes != null && Object.hasOwnProperty.call(message, "sampleBytes"))
                     writer.uint32(/* id 10, wireType 0 =*/80).uint64(message.sampleBytes);
+                if (message.timeQuantumUs != null && Object.hasOwnProperty.call(message, "timeQuantumUs"))
+                    writer.uint32(/* id 11, wireType 0 =*/88).uint32(message.timeQuantumUs);
                 return writer;
             };
 
@@ -641,6 +652,10 @@ $root.pymemprof = (function() {
                         }
                     case 10: {
                             message.sampleBytes = reader.uint64();
+                            break;
+                        }
+                    case 11: {
+                            message.timeQuantumUs = reader.uint32();
                             break;
                         }
                     default:
@@ -1201,6 +1216,8 @@ $root.pymemprof = (function() {
              * @property {Array.<number>|null} [parent] StackNodes parent
              * @property {Array.<number>|null} [code] StackNodes code
              * @property {Array.<number>|null} [offset] StackNodes offset
+             * @property {number|null} [firstId] StackNodes firstId
+             * @property {Array.<number>|null} [parentBack] StackNodes parentBack
              */
 
             /**
@@ -1216,6 +1233,7 @@ $root.pymemprof = (function() {
                 this.parent = [];
                 this.code = [];
                 this.offset = [];
+                this.parentBack = [];
                 if (properties)
                     for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -1253,6 +1271,22 @@ $root.pymemprof = (function() {
              * @instance
              */
             StackNodes.prototype.offset = $util.emptyArray;
+
+            /**
+             * StackNodes firstId.
+             * @member {number} firstId
+             * @memberof pymemprof.capture.StackNodes
+             * @instance
+             */
+            StackNodes.prototype.firstId = 0;
+
+            /**
+             * StackNodes parentBack.
+             * @member {Array.<number>} parentBack
+             * @memberof pymemprof.capture.StackNodes
+             * @instance
+             */
+            StackNodes.prototype.parentBack = $util.emptyArray;
 
             /**
              * Creates a new StackNodes instance using the specified properties.
@@ -1304,6 +1338,14 @@ $root.pymemprof = (function() {
                     writer.uint32(/* id 4, wireType 2 =*/34).fork();
                     for (var i = 0; i < message.offset.length; ++i)
                         writer.uint32(message.offset[i]);
+                    writer.ldelim();
+                }
+                if (message.firstId != null && Object.hasOwnProperty.call(message, "firstId"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.firstId);
+                if (message.parentBack != null && message.parentBack.length) {
+                    writer.uint32(/* id 6, wireType 2 =*/50).fork();
+                    for (var i = 0; i < message.parentBack.length; ++i)
+                        writer.uint32(message.parentBack[i]);
                     writer.ldelim();
                 }
                 return writer;
@@ -1409,6 +1451,27 @@ $root.pymemprof = (function() {
                                 reader.len = end;
                             } else
                                 message.offset.push(reader.uint32());
+                            break;
+                        }
+                    case 5: {
+                            message.firstId = reader.uint32();
+                            break;
+                        }
+                    case 6: {
+                            if (!(message.parentBack && message.parentBack.length))
+                                message.parentBack = [];
+                            if ((tag & 7) === 2) {
+                                var end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.parentBack.push(reader.uint32());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.parentBack.push(reader.uint32());
                             break;
                         }
                     default:
