@@ -16,7 +16,10 @@ namespace pymemprof {
 
 CaptureWriter::CaptureWriter(std::unique_ptr<Sink> sink, WriterOptions options)
     : sink_(std::move(sink)), options_(std::move(options)) {
-  quantum_us_ = options_.time_quantum_us == 0 ? 1 : options_.time_quantum_us;
+  // A power of two (rounded down), so that rounding a time is a mask.
+  uint64_t q = 1;
+  while (q * 2 <= options_.time_quantum_us) q *= 2;
+  quantum_us_ = q;
 }
 
 CaptureWriter::~CaptureWriter() { finish(); }
@@ -29,7 +32,7 @@ void CaptureWriter::start() {
 void CaptureWriter::set_header(const HeaderInfo& header) {
   std::lock_guard<std::mutex> lock(tables_mutex_);
   header_ = header;
-  header_.time_quantum_us = quantum_us_;
+  header_.time_quantum_us = static_cast<uint32_t>(quantum_us_);
   header_ready_ = true;
   // Nothing else is written before the header (cycle() checks header_written_ under this lock), so
   // writing it here cannot interleave with the writer thread's frames.
@@ -255,7 +258,7 @@ void CaptureWriter::emit_records(uint64_t watermark) {
   auto add = [&](Source& s, uint32_t thread) {
     const RawRecord& r = s.pending[s.next++];
     if (s.next + kAhead < s.pending.size()) batch_.prefetch(s.pending[s.next + kAhead]);
-    last_time_us_ = std::max(last_time_us_, clock_.to_us(r.ticks) / quantum_us_ * quantum_us_);
+    last_time_us_ = std::max(last_time_us_, clock_.to_us(r.ticks) & ~(quantum_us_ - 1));
     batch_.add(r, thread, last_time_us_);
     ++totals_.records;
     if (r.kind >= RecordKind::kAllocRaw && r.kind <= RecordKind::kAllocObj) ++totals_.allocations;

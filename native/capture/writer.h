@@ -32,7 +32,7 @@ struct WriterOptions {
   uint32_t reorder_window_us = 100;
   size_t max_batch_records = 65536;
   bool compress = true;  // large frames LZ4-compressed (compress.h)
-  // Record times are rounded down to multiples of this (the header says so). Finer steps cost
+  // Record times are rounded down to multiples of this (a power of two; the header says which). Finer steps cost
   // bytes (runs of records sharing a time get short: in allocation-heavy programs the time columns
   // were a third of a capture at 1 µs) and no report resolves them: charts and temporal buckets
   // start at 128 µs.
@@ -149,7 +149,7 @@ class CaptureWriter {
   std::string out_;
   std::string compressed_, compress_scratch_;  // emit_frames' buffers (writer thread)
   BatchEncoder batch_;
-  uint64_t quantum_us_;        // options_.time_quantum_us, at least 1
+  uint64_t quantum_us_;        // options_.time_quantum_us rounded down to a power of two, at least 1
   uint64_t last_time_us_ = 0;  // times written never go backwards, across batches too
   TrailerInfo totals_;
 };
