@@ -137,10 +137,11 @@ void ReportPass::coarsen() {
   last_commit_key_ = 0;
   for (size_t i = 0; i < old.row.size(); i++) commit(old.row[i], remap(old.ap[i]), remap(old.fp[i]), old.bytes[i], old.count[i]);
   width_us_ *= 2;
+  generation_++;
   cur_ = half - 1;
 }
 
-void ReportPass::died(const Block& old, int c, double cur_start_us, double inv_width) {
+void ReportPass::died(const Block& old, int c) {
   if (f_.alloc_index - 1 - old.index < threshold_) {
     row_temp_[2 * size_t{old.row}] += old.size;
     row_temp_[2 * size_t{old.row} + 1] += 1;
@@ -148,10 +149,10 @@ void ReportPass::died(const Block& old, int c, double cur_start_us, double inv_w
   // Position of the allocation: 2ab or 2ab+1 in its bucket ab (clamped to the current bucket for
   // clock skew across threads). Allocated in the current bucket after its latest maximum: never
   // live at a peak, dropped (the common case).
-  if (old.time >= cur_start_us) {
+  uint32_t ab = bucket_now(old);
+  if (ab >= static_cast<uint32_t>(c)) {
     if (old.index <= b_peak_idx_[c]) add_pending(old.row, 2 * c, old.size);
   } else {
-    uint32_t ab = static_cast<uint32_t>(std::floor(old.time * inv_width));
     add_pending(old.row, 2 * ab + (old.index > b_peak_idx_[ab] ? 1 : 0), old.size);
   }
   f_.live_bytes -= old.size;
@@ -195,7 +196,9 @@ void ReportPass::add(const Columns& b) {
       double sz = b.size[i];
       double index = f_.alloc_index++;
       // Die before the new block counts, so the bucket's peak check below sees the net change.
-      if (blocks_.set(static_cast<uint64_t>(b.address[i]), sz, Block{sz, row, index, t}, &old)) died(old, c, cur_start_us, inv_width);
+      // Its bucket: the current one, or an earlier one for a time skewed back across threads.
+      uint16_t bucket = static_cast<uint16_t>(t >= cur_start_us ? c : std::floor(t * inv_width));
+      if (blocks_.set(static_cast<uint64_t>(b.address[i]), sz, Block{sz, index, row, bucket, generation_}, &old)) died(old, c);
       double live = (f_.live_bytes += sz);
       if (live > b_peak_[c]) {
         b_peak_[c] = live;
@@ -209,7 +212,7 @@ void ReportPass::add(const Columns& b) {
     } else if (k <= 6) {
       f_.frees++;
       if (blocks_.erase(static_cast<uint64_t>(b.address[i]), &old)) {
-        died(old, c, cur_start_us, inv_width);
+        died(old, c);
       } else {
         f_.unknown_frees++;
       }
@@ -227,11 +230,8 @@ void ReportPass::finish() {
   int c = cur_;
   flush_pending(2 * c + 1);
   b_end_[c] = f_.live_bytes;
-  double width = width_us_;
   blocks_.for_each([&](uint64_t, const Block& blk) {
-    double ab = std::floor(blk.time / width);
-    if (ab > c) ab = c;
-    uint32_t a = static_cast<uint32_t>(ab);
+    uint32_t a = std::min(bucket_now(blk), static_cast<uint32_t>(c));
     uint32_t ap = 2 * a + (blk.index > b_peak_idx_[a] ? 1 : 0);
     commit(blk.row, ap, kPosEnd, blk.size, 1);
   });
