@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Files from this size up are read on a worker thread (reader.ts re-exports it): its start-up costs
- * a few tens of ms, and 256 KiB of a format-3 capture hold 0.3-1.5 M records (50-200 ms of decoding
+ * a few tens of ms, and 256 KiB of a format 3-4 capture hold 0.3-3 M records (50-400 ms of decoding
  * on one thread).
  */
 export const WORKER_MIN_BYTES = 256 << 10;

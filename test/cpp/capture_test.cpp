@@ -483,6 +483,16 @@ TEST(Wire, EmptyTrailerIsStillAFrame) {
   EXPECT_TRUE(frames[0].body.empty());
 }
 
+void expect_same_nodes(const std::vector<StackNode>& got, const std::vector<StackNode>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(got[i].id, want[i].id);
+    EXPECT_EQ(got[i].parent, want[i].parent);
+    EXPECT_EQ(got[i].code, want[i].code);
+    EXPECT_EQ(got[i].offset, want[i].offset);
+  }
+}
+
 TEST(Wire, StackNodesRoundTrip) {
   std::vector<StackNode> nodes = {
       {1, 0, 1, 0}, {2, 1, 2, 14}, {3, 2, 2, 300}, {4, 1, 7, 1u << 20}, {5, 0, 0xFFFFFFFFu, 0xFFFFFFFFu}};
@@ -497,14 +507,7 @@ TEST(Wire, StackNodesRoundTrip) {
   EXPECT_TRUE(packed_of(f, 2).empty());
   EXPECT_EQ(uint_of(f, 5), 1u);
   EXPECT_EQ(packed_of(f, 6), (std::vector<uint64_t>{1, 1, 1, 3, 5}));
-  auto back = nodes_of(f);
-  ASSERT_EQ(back.size(), nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    EXPECT_EQ(back[i].id, nodes[i].id);
-    EXPECT_EQ(back[i].parent, nodes[i].parent);
-    EXPECT_EQ(back[i].code, nodes[i].code);
-    EXPECT_EQ(back[i].offset, nodes[i].offset);
-  }
+  expect_same_nodes(nodes_of(f), nodes);
 }
 
 TEST(Wire, StackNodesOtherTablesKeepAbsoluteColumns) {
@@ -521,14 +524,7 @@ TEST(Wire, StackNodesOtherTablesKeepAbsoluteColumns) {
     bool has_gap = k == 0;
     EXPECT_EQ(packed_of(f, 1).empty(), !has_gap);
     EXPECT_EQ(packed_of(f, 2).empty(), has_gap);
-    auto back = nodes_of(f);
-    ASSERT_EQ(back.size(), nodes.size());
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      EXPECT_EQ(back[i].id, nodes[i].id);
-      EXPECT_EQ(back[i].parent, nodes[i].parent);
-      EXPECT_EQ(back[i].code, nodes[i].code);
-      EXPECT_EQ(back[i].offset, nodes[i].offset);
-    }
+    expect_same_nodes(nodes_of(f), nodes);
   }
 }
 
