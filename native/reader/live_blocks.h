@@ -178,6 +178,15 @@ class LiveBlocks {
     Payload p;
   };
 
+  // Where an address sits among the small blocks, worked out a few records ahead (for the prefetch)
+  // and used again when the record comes: valid while no region has opened, closed or changed its
+  // width since (epoch), which is most of the time.
+  struct Hint {
+    int64_t slot = -1;   // -1: not among the small blocks' regions
+    int32_t region = -1;
+    uint32_t epoch = ~0u;  // never equal to a real epoch's initial state
+  };
+
   LiveBlocks() {
     hash_.assign(size_t{1} << 9, Entry{});  // starts small: fresh addresses stay in warm lines
     shift_ = 32 - 9;
@@ -189,11 +198,12 @@ class LiveBlocks {
 
   size_t size() const { return hash_used_ + small_count_; }
 
-  // Inserts or replaces; true when the address was live (*old then holds its payload).
-  bool set(uint64_t addr, double size, const Payload& p, Payload* old) {
+  // Inserts or replaces; true when the address was live (*old then holds its payload). `hint`:
+  // from hint(addr), or null.
+  bool set(uint64_t addr, double size, const Payload& p, Payload* old, const Hint* hint = nullptr) {
     if (addr == 0) return false;
     if (size > 0 && size <= kSmallBlockMax) {
-      int64_t o = take(addr, size);
+      int64_t o = take(addr, size, hint);
       if (o >= 0) {
         Entry& e = data_[o];
         bool was = false;
@@ -209,7 +219,7 @@ class LiveBlocks {
         return was;
       }
     } else if (regions_ > 0) {
-      int64_t o = find(addr);
+      int64_t o = find(addr, hint);
       if (o >= 0) {
         *old = data_[o].p;
         data_[o].p = p;
@@ -220,8 +230,8 @@ class LiveBlocks {
   }
 
   // Removes an address; false when unknown (*old holds its payload otherwise).
-  bool erase(uint64_t addr, Payload* old) {
-    int64_t o = find(addr);
+  bool erase(uint64_t addr, Payload* old, const Hint* hint = nullptr) {
+    int64_t o = find(addr, hint);
     if (o < 0) return hash_erase(addr, old);
     *old = data_[o].p;
     vacate(o);
@@ -238,12 +248,19 @@ class LiveBlocks {
   // The slot an address would have among the small blocks, or null: for the caller to prefetch a
   // few records ahead of its set or erase (a random line of a table bigger than the cache). The
   // caller prefetches: GCC finds a function that only prefetches free of effects and drops calls to it.
-  const void* slot_address(uint64_t addr) const {
-    if (regions_ == 0 || addr % kGranule != 0) return nullptr;
+  const void* slot_address(uint64_t addr) const { return slot_address(hint(addr)); }
+  const void* slot_address(const Hint& h) const { return h.slot < 0 ? nullptr : &data_[h.slot]; }
+
+  Hint hint(uint64_t addr) const {
+    Hint h;
+    h.epoch = epoch_;
+    if (regions_ == 0 || addr % kGranule != 0) return h;
     uint64_t number = addr / kRegionBytes;
     int32_t id = number == last_number_ ? last_id_ : directory_.get(number);
-    if (id < 0) return nullptr;
-    return &data_[slot_index(id, addr)];
+    if (id < 0) return h;
+    h.region = id;
+    h.slot = static_cast<int64_t>(slot_index(id, addr));
+    return h;
   }
 
   // Every live block: the hash table in slot order, then the slots by region (as the JS tables).
@@ -345,7 +362,12 @@ class LiveBlocks {
     return id;
   }
 
-  int64_t find(uint64_t addr) {
+  int64_t find(uint64_t addr, const Hint* hint) {
+    if (hint && hint->epoch == epoch_) {
+      if (hint->slot < 0) return -1;
+      region_ = hint->region;
+      return data_[hint->slot].addr == addr ? hint->slot : -1;
+    }
     if (regions_ == 0 || addr % kGranule != 0) return -1;
     uint64_t number = addr / kRegionBytes;
     int32_t id = region_id(number);
@@ -355,7 +377,13 @@ class LiveBlocks {
     return data_[o].addr == addr ? static_cast<int64_t>(o) : -1;
   }
 
-  int64_t take(uint64_t addr, double size) {
+  int64_t take(uint64_t addr, double size, const Hint* hint) {
+    // The hint holds unless this record would give an emptied region a new width.
+    if (hint && hint->epoch == epoch_ && hint->slot >= 0 && (reg_live_[hint->region] > 0 || reg_width_[hint->region] == width_of(size))) {
+      region_ = hint->region;
+      uint64_t k = data_[hint->slot].addr;
+      return k == 0 || k == addr ? hint->slot : -1;
+    }
     if (addr % kGranule != 0) return -1;
     uint64_t number = addr / kRegionBytes;
     int32_t id = region_id(number);
@@ -403,6 +431,7 @@ class LiveBlocks {
     reg_base_[id] = chunk(width);
     directory_.set(number, id);
     regions_++;
+    epoch_++;
     last_number_ = number;
     last_id_ = id;
     return id;
@@ -419,6 +448,7 @@ class LiveBlocks {
 
   void rewidth(int32_t id, uint32_t width) {
     if (reg_width_[id] == width) return;
+    epoch_++;
     free_chunks_[reg_width_[id] / kGranule].push_back(reg_base_[id]);
     reg_width_[id] = width;
     reg_recip_[id] = recip_of(width);
@@ -451,6 +481,7 @@ class LiveBlocks {
     free_ids_.push_back(id);
     directory_.erase(number);
     regions_--;
+    epoch_++;
     region_ = -1;
     if (last_number_ == number) {
       last_number_ = UINT64_MAX;
@@ -483,6 +514,7 @@ class LiveBlocks {
   std::vector<std::vector<size_t>> free_chunks_;
   uint64_t last_number_ = UINT64_MAX;
   int32_t last_id_ = -1;
+  uint32_t epoch_ = 0;  // bumped when a region opens, closes or changes width (Hint)
   std::vector<uint32_t> elsewhere_;
 };
 

@@ -169,14 +169,23 @@ void ReportPass::add(const Columns& b) {
   // A block that dies young is charged to its row's temporary figures, a random line of row_temp_:
   // fetch the rows of allocations a few records ahead (0 for other kinds: harmless).
   constexpr size_t kAhead = 16;
+  // The live-block slot of the record kBlockAhead ahead is worked out and fetched now; the record
+  // then uses it (a hint: valid unless the slots' layout changed in between).
   constexpr size_t kBlockAhead = 8;
+  constexpr size_t kHints = 16;  // a power of two above kBlockAhead
+  LiveBlocks<Block>::Hint hints[kHints];
   const size_t temp_len = row_temp_.size();
   for (size_t i = 0; i < b.count; i++) {
     if (i + kAhead < b.count) {
       size_t r = 2 * size_t{b.stack[i + kAhead]};
       if (r < temp_len) __builtin_prefetch(&row_temp_[r], 1);
     }
-    if (i + kBlockAhead < b.count) __builtin_prefetch(blocks_.slot_address(static_cast<uint64_t>(b.address[i + kBlockAhead])), 1);
+    if (i + kBlockAhead < b.count) {
+      LiveBlocks<Block>::Hint& ahead = hints[(i + kBlockAhead) & (kHints - 1)];
+      ahead = blocks_.hint(static_cast<uint64_t>(b.address[i + kBlockAhead]));
+      __builtin_prefetch(blocks_.slot_address(ahead), 1);
+    }
+    const LiveBlocks<Block>::Hint* hint = i >= kBlockAhead ? &hints[i & (kHints - 1)] : nullptr;
     uint8_t k = b.kind[i];
     double t = b.time_us[i];
     if (t >= cur_end_us_) {
@@ -198,7 +207,7 @@ void ReportPass::add(const Columns& b) {
       // Die before the new block counts, so the bucket's peak check below sees the net change.
       // Its bucket: the current one, or an earlier one for a time skewed back across threads.
       uint16_t bucket = static_cast<uint16_t>(t >= cur_start_us ? c : std::floor(t * inv_width));
-      if (blocks_.set(static_cast<uint64_t>(b.address[i]), sz, Block{sz, index, row, bucket, generation_}, &old)) died(old, c);
+      if (blocks_.set(static_cast<uint64_t>(b.address[i]), sz, Block{sz, index, row, bucket, generation_}, &old, hint)) died(old, c);
       double live = (f_.live_bytes += sz);
       if (live > b_peak_[c]) {
         b_peak_[c] = live;
@@ -211,7 +220,7 @@ void ReportPass::add(const Columns& b) {
       }
     } else if (k <= 6) {
       f_.frees++;
-      if (blocks_.erase(static_cast<uint64_t>(b.address[i]), &old)) {
+      if (blocks_.erase(static_cast<uint64_t>(b.address[i]), &old, hint)) {
         died(old, c);
       } else {
         f_.unknown_frees++;

@@ -89,10 +89,117 @@ void run_stream(uint32_t seed, size_t ops) {
   });
   EXPECT_EQ(seen, ref.size());
 }
+
+// One operation of a recorded stream, with the answer a map gives.
+struct Op {
+  bool erase;
+  uint64_t addr;
+  double size;
+  bool was;       // the address was live
+  uint32_t tag;   // its payload's tag then
+};
+
+// Pools of 4 KiB (one table region each) handed out and taken back as they empty, each time for a
+// random size class, so regions open, empty, change width and close (beyond the emptied regions
+// kept open) while addresses are reused.
+std::vector<Op> pool_stream(uint32_t seed, size_t ops) {
+  std::mt19937_64 rng(seed);
+  std::unordered_map<uint64_t, P> ref;
+  struct Pool {
+    uint64_t base;
+    size_t width = 0, next = 0, live = 0;
+    std::vector<uint64_t> free;
+  };
+  std::vector<Pool> pools(600);
+  for (size_t i = 0; i < pools.size(); i++) pools[i].base = 0x7f0000000000ull + i * 4096;
+  std::vector<size_t> idle(pools.size());
+  for (size_t i = 0; i < idle.size(); i++) idle[i] = i;
+  std::vector<size_t> by_width(33, SIZE_MAX);  // the pool taking blocks of each width
+  std::vector<std::pair<uint64_t, size_t>> live;  // address, pool
+  std::vector<Op> out;
+  for (size_t i = 0; i < ops; i++) {
+    bool alloc = rng() % 100 < (live.size() < 3000 ? 55 : 45);
+    if (alloc || live.empty()) {
+      size_t c = 1 + rng() % 32;
+      size_t& pi = by_width[c];
+      if (pi != SIZE_MAX && pools[pi].free.empty() && (pools[pi].next + 1) * c * 16 > 4096) pi = SIZE_MAX;
+      if (pi == SIZE_MAX) {
+        if (idle.empty()) continue;
+        size_t k = rng() % idle.size();
+        pi = idle[k];
+        idle[k] = idle.back();
+        idle.pop_back();
+        pools[pi].width = c * 16;
+        pools[pi].next = 0;
+        pools[pi].free.clear();
+      }
+      Pool& pool = pools[pi];
+      uint64_t addr;
+      if (!pool.free.empty()) {
+        addr = pool.free.back();
+        pool.free.pop_back();
+      } else {
+        addr = pool.base + pool.next++ * pool.width;
+      }
+      pool.live++;
+      double size = static_cast<double>(c * 16 - rng() % 16);
+      auto it = ref.find(addr);
+      Op op{false, addr, size, it != ref.end(), it != ref.end() ? it->second.tag : 0};
+      ref[addr] = P{size, static_cast<uint32_t>(out.size())};  // the tag: the operation's index
+      out.push_back(op);
+      live.push_back({addr, pi});
+    } else {
+      size_t j = rng() % live.size();
+      auto [addr, pi] = live[j];
+      live[j] = live.back();
+      live.pop_back();
+      out.push_back({true, addr, 0, true, ref[addr].tag});
+      ref.erase(addr);
+      Pool& pool = pools[pi];
+      pool.free.push_back(addr);
+      if (--pool.live == 0) {  // the pool goes back, to come again for any class
+        for (size_t& w : by_width)
+          if (w == pi) w = SIZE_MAX;
+        idle.push_back(pi);
+      }
+    }
+  }
+  return out;
+}
+
+// Replays a stream, each operation with the hint taken `ahead` operations before it (0: none);
+// the live blocks at the end in iteration order (which the passes' sums follow) go to *end.
+void replay(const std::vector<Op>& ops, size_t ahead, std::vector<std::pair<uint64_t, uint32_t>>* end) {
+  LiveBlocks<P> table;
+  std::vector<LiveBlocks<P>::Hint> hints(ops.size());
+  for (size_t i = 0; i < ops.size(); i++) {
+    if (ahead > 0 && i + ahead < ops.size()) hints[i + ahead] = table.hint(ops[i + ahead].addr);
+    const LiveBlocks<P>::Hint* hint = ahead > 0 && i >= ahead ? &hints[i] : nullptr;
+    const Op& op = ops[i];
+    P old{};
+    bool was = op.erase ? table.erase(op.addr, &old, hint) : table.set(op.addr, op.size, P{op.size, static_cast<uint32_t>(i)}, &old, hint);
+    ASSERT_EQ(was, op.was) << "operation " << i;
+    if (was) ASSERT_EQ(old.tag, op.tag) << "operation " << i;
+  }
+  table.for_each([&](uint64_t addr, const P& p) { end->push_back({addr, p.tag}); });
+}
 }  // namespace
 
 TEST(LiveBlocks, MatchesAMapOnAllocatorLikeStreams) {
   for (uint32_t seed = 1; seed <= 3; seed++) run_stream(seed, 200000);
+}
+
+TEST(LiveBlocks, HintsTakenAheadGiveTheSameAnswers) {
+  for (uint32_t seed = 1; seed <= 3; seed++) {
+    std::vector<Op> ops = pool_stream(seed, 300000);
+    std::vector<std::pair<uint64_t, uint32_t>> plain, hinted;
+    replay(ops, 0, &plain);
+    for (size_t ahead : {1, 8, 64}) {
+      hinted.clear();
+      replay(ops, ahead, &hinted);
+      EXPECT_EQ(hinted, plain) << "ahead " << ahead;  // same blocks, in the same order
+    }
+  }
 }
 
 TEST(LiveBlocks, AddressZeroIsNeverStored) {
