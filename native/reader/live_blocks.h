@@ -184,7 +184,7 @@ class LiveBlocks {
   struct Hint {
     int64_t slot = -1;   // -1: not among the small blocks' regions
     int32_t region = -1;
-    uint32_t epoch = ~0u;  // never equal to a real epoch's initial state
+    uint32_t epoch = ~0u;  // a hint not from hint() matches no epoch before 2^32 - 1 layout changes
   };
 
   LiveBlocks() {
