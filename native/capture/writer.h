@@ -32,10 +32,10 @@ struct WriterOptions {
   uint32_t reorder_window_us = 100;
   size_t max_batch_records = 65536;
   bool compress = true;  // large frames LZ4-compressed (compress.h)
-  // Record times are rounded down to multiples of this (a power of two; the header says which). Finer steps cost
-  // bytes (runs of records sharing a time get short: in allocation-heavy programs the time columns
-  // were a third of a capture at 1 µs) and no report resolves them: charts and temporal buckets
-  // start at 128 µs.
+  // Record times are rounded down to multiples of this (a power of two; the header says which).
+  // Finer steps cost bytes (runs of records sharing a time get short: in allocation-heavy programs
+  // the time columns were a third of a capture at 1 µs) and no report resolves them: charts and
+  // temporal buckets start at 128 µs.
   uint32_t time_quantum_us = 16;
   std::function<void(const std::string&)> warn;  // one-line warnings (e.g. disk full)
   // Called once, on the writer thread, when a write fails: the producers should stop pushing (the

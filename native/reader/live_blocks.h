@@ -245,10 +245,9 @@ class LiveBlocks {
   static uint32_t recip_of(uint32_t width) { return (65536 + width / kGranule - 1) / (width / kGranule); }
   static size_t slot_in_region(uint64_t offset, uint32_t recip) { return ((offset / kGranule) * recip) >> 16; }
 
-  // The slot an address would have among the small blocks, or null: for the caller to prefetch a
-  // few records ahead of its set or erase (a random line of a table bigger than the cache). The
-  // caller prefetches: GCC finds a function that only prefetches free of effects and drops calls to it.
-  const void* slot_address(uint64_t addr) const { return slot_address(hint(addr)); }
+  // The slot a hint names, or null: for the caller to prefetch a few records ahead of its set or
+  // erase (a random line of a table bigger than the cache). The caller prefetches: GCC finds a
+  // function that only prefetches free of effects and drops calls to it.
   const void* slot_address(const Hint& h) const { return h.slot < 0 ? nullptr : &data_[h.slot]; }
 
   Hint hint(uint64_t addr) const {

@@ -22,8 +22,9 @@ import cap = pymemprof.capture;
 
 export const CAPTURE_MAGIC = 'pymemprof';
 /**
+ * 4: stack nodes as consecutive ids and parents counted back, and the header's time quantum;
  * 3: batches carry the address model and time runs (address-model.ts); 2 added compressed frames
- * (Frame.compressed). Captures of versions 1 and 2 are read as they are.
+ * (Frame.compressed). Captures of versions 1 to 3 are read as they are.
  */
 export const SUPPORTED_FORMAT_VERSION = 4;
 /** Frames larger than this are treated as corruption. */
@@ -684,7 +685,6 @@ function convertCode(c: cap.ICodeObject): CodeObjectInfo {
   };
 }
 
-/** Ids are dense in practice; ids far beyond the number of nodes defined are refused (bounded memory). */
 /**
  * A StackNodes message as absolute columns: ids from the `id` column or (format 4) counted from
  * `first_id`, parents from the `parent` column or (format 4) as id - `parent_back`.
@@ -717,6 +717,7 @@ function stackNodesChunk(s: cap.IStackNodes, ctx: string): StackNodesChunk {
   return { id, parent, code, offset };
 }
 
+/** Ids are dense in practice; ids far beyond the number of nodes defined are refused (bounded memory). */
 export function maxStackNodeId(nodesDefined: number): number {
   return nodesDefined * 4 + 65536;
 }
