@@ -19,6 +19,10 @@ enum class RecordKind : uint8_t {
   kArenaAlloc = 10,
   kArenaFree = 11,
   kMark = 12,
+  // Writer-internal, never a capture record: right after a sampled record in the same ring and with
+  // its time stamp, the side values of that record (size: the process's live bytes, address: the
+  // block's usable size). See CaptureWriter::emit_records and RecordBatch.live_bytes.
+  kSideValues = 255,
 };
 
 enum class Domain : uint8_t { kRaw = 0, kMem = 1, kObj = 2 };

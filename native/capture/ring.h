@@ -37,6 +37,19 @@ class RecordRing {
     head_.store(h + 1, std::memory_order_release);
     return true;
   }
+  // Both records or neither, published together (the consumer never sees the first alone).
+  bool try_push_pair(const RawRecord* r) noexcept {
+    uint64_t h = head_.load(std::memory_order_relaxed);
+    if (h + 1 - cached_tail_ >= kCapacity) {
+      cached_tail_ = tail_.load(std::memory_order_acquire);
+      if (h + 1 - cached_tail_ >= kCapacity) return false;
+    }
+    slots_[h & kMask] = r[0];
+    slots_[(h + 1) & kMask] = r[1];
+    head_.store(h + 2, std::memory_order_release);
+    return true;
+  }
+
   uint64_t fill() const noexcept {
     return head_.load(std::memory_order_relaxed) - tail_.load(std::memory_order_relaxed);
   }

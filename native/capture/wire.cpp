@@ -1,5 +1,7 @@
 #include "wire.h"
 
+#include <algorithm>
+
 namespace pymemprof {
 namespace {
 
@@ -141,6 +143,10 @@ void BatchEncoder::add(const RawRecord& r, uint32_t thread, uint64_t time_us) {
   }
   ++run_;
   ++count_;
+  if (side_columns_) {
+    live_bytes_.push_back(0);
+    usable_size_.push_back(0);
+  }
 }
 
 namespace {
@@ -166,8 +172,17 @@ void BatchEncoder::finish(std::string& out) {
   // Field numbers 1, 3, 4, 5, 8, 9, 10, 11 (2 and 6 are format 2's deltas).
   constexpr uint32_t kFields[8] = {1, 3, 4, 5, 8, 9, 10, 11};
   const VarintColumn* columns[8] = {&kind_, &size_, &stack_, &thread_, &address_op_, &address_arg_, &time_step_, &time_run_};
+  // Side columns (fields 12, 13), left out when nothing in them is known.
+  VarintColumn side[2];
+  const std::vector<uint64_t>* side_values[2] = {&live_bytes_, &usable_size_};
+  for (int i = 0; i < 2; ++i) {
+    const auto& v = *side_values[i];
+    if (std::any_of(v.begin(), v.end(), [](uint64_t x) { return x != 0; }))
+      for (uint64_t x : v) side[i].varint(x);
+  }
   size_t body = 0;
   for (const VarintColumn* c : columns) body += packed_length(*c);
+  for (const VarintColumn& c : side) body += packed_length(c);
   if (base_time_us_ != 0) body += 1 + varint_length(base_time_us_);
   size_t frame = 1 + varint_length(body) + body;
   ProtoBuffer head;
@@ -190,6 +205,16 @@ void BatchEncoder::finish(std::string& out) {
     base.uint_field(7, base_time_us_);
     out.append(base.bytes());
   }
+  for (int i = 0; i < 2; ++i) {
+    if (side[i].size() == 0) continue;
+    ProtoBuffer prefix;
+    prefix.tag(12 + i, 2);
+    prefix.varint(side[i].size());
+    out.append(prefix.bytes());
+    out.append(side[i].data(), side[i].size());
+  }
+  live_bytes_.clear();
+  usable_size_.clear();
   for (VarintColumn* c : {&kind_, &address_op_, &address_arg_, &size_, &stack_, &thread_, &time_step_, &time_run_}) c->clear();
   count_ = 0;
 }

@@ -150,9 +150,19 @@ class BatchEncoder {
   void prefetch(const RawRecord& r) const { addresses_.prefetch(r.address); }
   size_t count() const { return count_; }
   void finish(std::string& out);  // appends the frame and starts the next batch
+  // Sampled captures: every record gets live_bytes and usable_size entries (0 until set_side).
+  void set_side_columns(bool on) { side_columns_ = on; }
+  // The side values of the record added last.
+  void set_side(uint64_t live_bytes, uint64_t usable_size) {
+    if (live_bytes_.empty()) return;
+    live_bytes_.back() = live_bytes;
+    usable_size_.back() = usable_size;
+  }
 
  private:
   VarintColumn kind_, address_op_, address_arg_, size_, stack_, thread_, time_step_, time_run_;
+  bool side_columns_ = false;
+  std::vector<uint64_t> live_bytes_, usable_size_;
   address_model::Encoder addresses_;
   uint64_t base_time_us_ = 0, last_time_us_ = 0;
   uint32_t run_ = 0;  // records so far at last_time_us_

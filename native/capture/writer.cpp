@@ -93,7 +93,7 @@ void CaptureWriter::push_slow(RecordRing* ring, RawRecord record, bool stamp) no
   wake();
   for (;;) {
     if (!running_.load(std::memory_order_acquire)) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      if (record.kind != RecordKind::kSideValues) dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     sched_yield();
@@ -221,6 +221,7 @@ void CaptureWriter::cycle(bool final) {
       emit(h);
       header_written_ = true;
     }
+    batch_.set_side_columns(header_.sample_bytes != 0);
     codes.swap(pending_codes_);
     nodes.swap(pending_nodes_);
     threads.swap(pending_threads_);
@@ -255,20 +256,32 @@ void CaptureWriter::forget_ended_threads() {
 
 void CaptureWriter::emit_records(uint64_t watermark) {
   constexpr size_t kAhead = 8;
+  // A kSideValues record belongs to the record before it in the same ring, with the same stamp; it
+  // is dropped (its values stay unknown) if that record went out in an earlier batch.
+  const Source* last_source = nullptr;
+  uint64_t last_ticks = 0;
   auto add = [&](Source& s, uint32_t thread) {
     const RawRecord& r = s.pending[s.next++];
-    if (s.next + kAhead < s.pending.size()) batch_.prefetch(s.pending[s.next + kAhead]);
-    last_time_us_ = std::max(last_time_us_, clock_.to_us(r.ticks) & ~(quantum_us_ - 1));
-    batch_.add(r, thread, last_time_us_);
-    ++totals_.records;
-    if (r.kind >= RecordKind::kAllocRaw && r.kind <= RecordKind::kAllocObj) ++totals_.allocations;
-    if (r.kind >= RecordKind::kFreeRaw && r.kind <= RecordKind::kFreeObj) ++totals_.frees;
+    if (r.kind == RecordKind::kSideValues) {
+      if (batch_.count() > 0 && last_source == &s && last_ticks == r.ticks) batch_.set_side(r.size, r.address);
+      return;
+    }
+    // A full batch is finished before the next record rather than after the last one, so that the
+    // side values behind a record always find it in the batch.
     if (batch_.count() >= options_.max_batch_records) {
       out_.clear();
       batch_.finish(out_);
       ++totals_.batches;
       emit_frames(out_);
     }
+    last_source = &s;
+    last_ticks = r.ticks;
+    if (s.next + kAhead < s.pending.size()) batch_.prefetch(s.pending[s.next + kAhead]);
+    last_time_us_ = std::max(last_time_us_, clock_.to_us(r.ticks) & ~(quantum_us_ - 1));
+    batch_.add(r, thread, last_time_us_);
+    ++totals_.records;
+    if (r.kind >= RecordKind::kAllocRaw && r.kind <= RecordKind::kAllocObj) ++totals_.allocations;
+    if (r.kind >= RecordKind::kFreeRaw && r.kind <= RecordKind::kFreeObj) ++totals_.frees;
   };
   // Merge the sources by time. Each source is already in time order (one thread's own stamps).
   using Head = std::pair<uint64_t, size_t>;  // (ticks, source index)

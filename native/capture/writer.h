@@ -75,6 +75,17 @@ class CaptureWriter {
     }
     push_slow(ring, record, stamp);
   }
+  // Two records with their stamps already set, published together (a sampled record and its side
+  // values); when the ring is full they go one by one.
+  void push_pair(RecordRing* ring, const RawRecord* records) noexcept {
+    if (ring->try_push_pair(records)) {
+      uint64_t fill = ring->fill();
+      if (fill == RecordRing::kCapacity / 2 || fill == RecordRing::kCapacity / 2 + 1) wake();
+      return;
+    }
+    push_slow(ring, records[0], false);
+    push_slow(ring, records[1], false);
+  }
 
   uint32_t add_code(CodeInfo code);  // assigns and returns the id
   uint32_t intern_node(uint32_t parent, uint32_t code, uint32_t offset);

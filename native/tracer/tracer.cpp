@@ -3,6 +3,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <dlfcn.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -50,6 +51,8 @@ struct CodeCacheSlot {
   uint32_t id;
 };
 
+struct LiveSlot;
+
 struct ThreadTracer {
   RecordRing* ring = nullptr;
   bool in_hook = false;       // re-entrancy guard: set while the tracer itself runs code that allocates
@@ -65,6 +68,9 @@ struct ThreadTracer {
   int64_t until_sample = 0;
   uint64_t rng = 0;
   std::vector<std::pair<PyCodeObject*, uint32_t>> walk;
+  // Sampling mode: this thread's share of the process's live bytes (see LiveByteCounter).
+  LiveSlot* live = nullptr;
+  bool live_shared = false;  // a slot shared with other threads: updated atomically
 };
 
 CaptureWriter* g_writer = nullptr;
@@ -79,6 +85,99 @@ SampledAddressSet* g_sampled = nullptr;
 // The interpreter is initialised: its thread states and frames may be read.
 std::atomic<bool> g_python_ready{false};
 int64_t next_sample_interval(ThreadTracer* t) noexcept;
+
+// ---------------------------------------------------------------------------------------------
+// Sampling mode: the process's live bytes, counted exactly. Every allocation and free that a full
+// capture would record adds or subtracts its block's usable size as the allocator sees it (pymalloc's
+// size class, else malloc_usable_size), in the thread's own slot, without a lock. Each sampled
+// record carries the sum and each sampled allocation its block's usable size, so that the reader
+// can give the peak as this exact figure less a small estimated rounding (capture/sampling.ts)
+// instead of the noisier sampled estimate.
+
+struct alignas(64) LiveSlot {
+  std::atomic<int64_t> bytes{0};
+};
+constexpr uint32_t kLiveSlots = 256;  // threads beyond the first 255 share the last slot
+LiveSlot g_live_slots[kLiveSlots];
+std::atomic<uint32_t> g_live_slots_taken{0};
+// Off when the allocators are not plain malloc and pymalloc (PYTHONMALLOC's debug hooks hand out
+// pointers inside malloc's blocks, which malloc_usable_size must not see).
+bool g_count_live = false;
+
+// Which pool-sized slots of the address space lie inside blocks from the arena allocator: there a
+// PyMem block is pymalloc's, and its pool's header (at the start of the slot) names its size class.
+// Two levels: 1 GiB regions, then one bit per pool slot. Set and cleared by the arena hooks (under
+// the GIL); read by any thread, lock-free.
+class PoolSlotMap {
+ public:
+  static constexpr unsigned kRegionShift = 30;
+  static constexpr uint64_t kRegions = uint64_t(1) << (47 - kRegionShift);
+  static constexpr unsigned kPoolShift = PY_VERSION_HEX >= 0x030A0000 ? 14 : 12;  // 16 KiB pools with 1 MiB arenas
+  static constexpr uint64_t kPoolSize = uint64_t(1) << kPoolShift;
+  static constexpr uint64_t kWordsPerRegion = (uint64_t(1) << (kRegionShift - kPoolShift)) / 64;
+
+  // False when a region's bitmap cannot be allocated: the caller stops counting.
+  bool mark(uint64_t begin, uint64_t end, bool on) noexcept {
+    for (uint64_t slot = (begin + kPoolSize - 1) & ~(kPoolSize - 1); slot + kPoolSize <= end; slot += kPoolSize) {
+      uint64_t region = slot >> kRegionShift;
+      if (region >= kRegions) return false;
+      std::atomic<uint64_t>* words = regions_[region].load(std::memory_order_acquire);
+      if (!words) {
+        if (!on) continue;
+        words = static_cast<std::atomic<uint64_t>*>(std::calloc(kWordsPerRegion, sizeof(uint64_t)));  // never freed
+        if (!words) return false;
+        regions_[region].store(words, std::memory_order_release);
+      }
+      uint64_t bit = (slot & ((uint64_t(1) << kRegionShift) - 1)) >> kPoolShift;
+      uint64_t mask = uint64_t(1) << (bit & 63);
+      if (on)
+        words[bit >> 6].fetch_or(mask, std::memory_order_relaxed);
+      else
+        words[bit >> 6].fetch_and(~mask, std::memory_order_relaxed);
+    }
+    return true;
+  }
+
+  bool contains(uint64_t a) const noexcept {
+    uint64_t region = a >> kRegionShift;
+    if (region >= kRegions) return false;
+    const std::atomic<uint64_t>* words = regions_[region].load(std::memory_order_acquire);
+    if (!words) return false;
+    uint64_t bit = (a & ((uint64_t(1) << kRegionShift) - 1)) >> kPoolShift;
+    return (words[bit >> 6].load(std::memory_order_relaxed) >> (bit & 63)) & 1;
+  }
+
+ private:
+  std::atomic<std::atomic<uint64_t>*> regions_[kRegions] = {};
+};
+PoolSlotMap g_pool_slots;
+
+// The allocator's usable size of a live block: pymalloc's block size (struct pool_header has had
+// szidx at offset 36 since 3.8; blocks are 16-byte steps), or malloc's.
+inline uint64_t usable_size(void* p) noexcept {
+  uint64_t a = reinterpret_cast<uint64_t>(p);
+  if (g_pool_slots.contains(a)) {
+    uint32_t szidx = *reinterpret_cast<const uint32_t*>((a & ~(PoolSlotMap::kPoolSize - 1)) + 36);
+    return uint64_t(szidx + 1) << 4;
+  }
+  return malloc_usable_size(p);
+}
+
+inline void live_add(ThreadTracer* t, int64_t delta) noexcept {
+  if (__builtin_expect(t->live_shared, 0))
+    t->live->bytes.fetch_add(delta, std::memory_order_relaxed);
+  else
+    t->live->bytes.store(t->live->bytes.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
+// The process's live bytes now (0: not counted). Another thread's slot may be a few operations behind.
+uint64_t live_total() noexcept {
+  if (!g_count_live) return 0;
+  uint32_t n = std::min(g_live_slots_taken.load(std::memory_order_relaxed), kLiveSlots);
+  int64_t sum = 0;
+  for (uint32_t i = 0; i < n; ++i) sum += g_live_slots[i].bytes.load(std::memory_order_relaxed);
+  return sum > 0 ? uint64_t(sum) : 1;  // never 0, which means "not known"
+}
 
 __attribute__((tls_model("initial-exec"))) thread_local ThreadTracer* t_tracer = nullptr;
 __attribute__((tls_model("initial-exec"))) thread_local bool t_thread_ended = false;
@@ -111,6 +210,9 @@ ThreadTracer* this_thread() noexcept {
   if (g_sample_bytes) {
     t->rng = (uint64_t(syscall(SYS_gettid)) * 0x9E3779B97F4A7C15ull) ^ read_ticks() ^ 0x5DEECE66Dull;
     t->until_sample = next_sample_interval(t);
+    uint32_t slot = g_live_slots_taken.fetch_add(1, std::memory_order_relaxed);
+    t->live_shared = slot >= kLiveSlots - 1;
+    t->live = &g_live_slots[t->live_shared ? kLiveSlots - 1 : slot];
   }
   t_tracer = t;
   pthread_setspecific(g_thread_key, t);
@@ -454,6 +556,7 @@ void* hook_arena_alloc(void* ctx, size_t size) {
   void* p = g_original_arena.alloc(g_original_arena.ctx, size);
   if (p) {
     if (size == kPymallocArenaSize) g_arena_size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
+    if (g_count_live && !g_pool_slots.mark(reinterpret_cast<uint64_t>(p), reinterpret_cast<uint64_t>(p) + size, true)) g_count_live = false;
     if (g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaAlloc, p, size);
   }
   (void)ctx;
@@ -462,6 +565,7 @@ void* hook_arena_alloc(void* ctx, size_t size) {
 
 void hook_arena_free(void* ctx, void* ptr, size_t size) {
   if (ptr && g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaFree, ptr, size);
+  if (ptr && g_count_live) g_pool_slots.mark(reinterpret_cast<uint64_t>(ptr), reinterpret_cast<uint64_t>(ptr) + size, false);
   g_original_arena.free(g_original_arena.ctx, ptr, size);
   (void)ctx;
 }
@@ -520,25 +624,51 @@ uint32_t sampled_stack(ThreadTracer* t) noexcept {
   return node;
 }
 
-void record_sample(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
+// A sampled record and, when live bytes are counted, its side values right behind it with the same
+// stamp (RecordKind::kSideValues).
+void record_with_side(ThreadTracer* t, RecordKind kind, void* p, uint64_t size, uint32_t stack, uint64_t ticks, uint64_t usable) noexcept {
+  if (!g_count_live) return record(t, kind, p, size, stack, ticks);
+  RawRecord r[2];
+  r[0].ticks = r[1].ticks = ticks ? ticks : read_ticks();
+  r[0].address = reinterpret_cast<uint64_t>(p);
+  r[0].size = size;
+  r[0].stack = stack;
+  r[0].kind = kind;
+  r[1].address = usable;
+  r[1].size = live_total();
+  r[1].stack = 0;
+  r[1].kind = RecordKind::kSideValues;
+  g_writer->push_pair(t->ring, r);
+}
+
+void record_sample(ThreadTracer* t, Domain d, void* p, size_t size, uint64_t usable) noexcept {
   bool was = t->in_hook;
   t->in_hook = true;  // what interning a new code object allocates is not sampled
   g_sampled->insert(reinterpret_cast<uint64_t>(p));
-  record(t, alloc_kind(d), p, size, sampled_stack(t));
+  uint32_t stack = sampled_stack(t);
+  record_with_side(t, alloc_kind(d), p, size, stack, 0, usable);
   t->in_hook = was;
 }
 
 // The block is released after this: its FREE precedes any reuse of the address.
 inline void record_sampled_free(ThreadTracer* t, Domain d, void* p, uint64_t ticks = 0) noexcept {
   if (g_sampled->maybe_contains(reinterpret_cast<uint64_t>(p)) && g_sampled->erase(reinterpret_cast<uint64_t>(p)))
-    record(t, free_kind(d), p, 0, 0, ticks);
+    record_with_side(t, free_kind(d), p, 0, 0, ticks, 0);
 }
 
 // malloc and calloc of both modes; `Sampling` records only the samples.
 template <bool Sampling>
 inline void note_alloc(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
   if constexpr (Sampling) {
-    if (take_sample(t, size)) record_sample(t, d, p, size);
+    uint64_t usable = 0;
+    if (g_count_live) {
+      // A small MEM/OBJ request is pymalloc's (once it has an arena): its block is the request
+      // rounded up to 16 bytes, no lookup needed.
+      bool pymalloc_block = d != Domain::kRaw && size - 1 < 512 && g_arena_size.load(std::memory_order_relaxed) != 0;
+      usable = pymalloc_block ? (uint64_t(size) + 15) & ~uint64_t(15) : usable_size(p);
+      live_add(t, int64_t(usable));
+    }
+    if (take_sample(t, size)) record_sample(t, d, p, size, usable);
   } else {
     record_alloc(t, d, p, size);
   }
@@ -574,13 +704,23 @@ void* hook_calloc(void* ctx, size_t nelem, size_t elsize) {
 
 // Also inside the tracer's own work (`in_hook`): a sampled block freed there must not stay live.
 // The inner raw free of a MEM/OBJ block finds nothing: the outer free erased the address first.
+// Live bytes: counted as a full capture records frees (not inside the tracer's own work, nor the
+// inner raw free of a MEM/OBJ block, which `in_hook` marks while the original runs).
 void sample_free(void* ctx, void* ptr) {
   auto* h = static_cast<DomainHooks*>(ctx);
-  // Nearly every free is of an unsampled block: answered before the thread's state is looked up.
-  if (ptr && g_active.load(std::memory_order_relaxed) && g_sampled->maybe_contains(reinterpret_cast<uint64_t>(ptr))) {
-    if (ThreadTracer* t = this_thread()) record_sampled_free(t, h->domain, ptr);
-  }
+  if (!ptr || !g_active.load(std::memory_order_relaxed)) return h->original.free(h->original.ctx, ptr);
+  // Nearly every free is of an unsampled block: without live bytes to count, answered before the
+  // thread's state is looked up.
+  bool maybe_sampled = g_sampled->maybe_contains(reinterpret_cast<uint64_t>(ptr));
+  ThreadTracer* t = maybe_sampled || g_count_live ? this_thread() : nullptr;
+  if (!t) return h->original.free(h->original.ctx, ptr);
+  bool counted = g_count_live && !t->in_hook;
+  if (counted) live_add(t, -int64_t(usable_size(ptr)));
+  if (maybe_sampled) record_sampled_free(t, h->domain, ptr);
+  if (!counted || h->domain == Domain::kRaw) return h->original.free(h->original.ctx, ptr);
+  t->in_hook = true;
   h->original.free(h->original.ctx, ptr);
+  t->in_hook = false;
 }
 
 void* sample_realloc(void* ctx, void* ptr, size_t size) {
@@ -591,20 +731,37 @@ void* sample_realloc(void* ctx, void* ptr, size_t size) {
   // the old address.
   uint64_t before = read_ticks();
   bool nested = t->in_hook;
+  bool counted = g_count_live && !nested;
+  uint64_t old_usable = counted && ptr ? usable_size(ptr) : 0;
   t->in_hook = true;
   void* p = h->original.realloc(h->original.ctx, ptr, size);
   t->in_hook = nested;
   if (!p) return p;  // failed: the old block is unchanged
-  if (ptr) record_sampled_free(t, h->domain, ptr, before);
-  if (!nested && take_sample(t, size)) record_sample(t, h->domain, p, size);
+  uint64_t usable = counted ? usable_size(p) : 0;
+  bool sample = !nested && take_sample(t, size);
+  if (ptr && p != ptr && h->domain != Domain::kRaw) {
+    // pymalloc moved the block: the new one was allocated before the old one was freed, and a full
+    // capture has them in that order (both live for a moment), so the live bytes do too.
+    if (counted) live_add(t, int64_t(usable));
+    if (sample) record_sample(t, h->domain, p, size, usable);
+    if (counted) live_add(t, -int64_t(old_usable));
+    record_sampled_free(t, h->domain, ptr);
+  } else {
+    if (counted) live_add(t, -int64_t(old_usable));
+    if (ptr) record_sampled_free(t, h->domain, ptr, before);
+    if (counted) live_add(t, int64_t(usable));
+    if (sample) record_sample(t, h->domain, p, size, usable);
+  }
   return p;
 }
 
 void install_allocator_hooks() {
   const PyMemAllocatorDomain domains[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
   const Domain ours[3] = {Domain::kRaw, Domain::kMem, Domain::kObj};
+  g_count_live = g_sample_bytes != 0;
   for (int i = 0; i < 3; ++i) {
     PyMem_GetAllocator(domains[i], &g_domains[i].original);
+    if (g_domains[i].original.ctx != nullptr) g_count_live = false;  // debug hooks (plain malloc and pymalloc take none)
     g_domains[i].domain = ours[i];
     PyMemAllocatorEx hooks = g_sample_bytes ? PyMemAllocatorEx{&g_domains[i], hook_malloc<true>, hook_calloc<true>, sample_realloc, sample_free}
                                             : PyMemAllocatorEx{&g_domains[i], hook_malloc<false>, hook_calloc<false>, hook_realloc, hook_free};

@@ -4,6 +4,7 @@
  */
 import { BadCaptureError } from '../errors';
 import { CaptureTables, readCapture, ReadOptions, ReadResult, withTables } from '../capture/reader';
+import type { ExactPeak } from '../capture/sampling';
 import { PeakLocation, StatsReducer } from './stats';
 
 /** Exactly the fields of `pymemprof stats --json`, in this order. */
@@ -17,8 +18,15 @@ export interface StatsJson {
   allocations: number;
   frees: number;
   total_allocated_bytes: number;
+  /**
+   * The high-water mark of live bytes. Sampled captures: from the tracer's exact count of live bytes
+   * less the estimated rounding (capture/sampling.ts, ExactPeak) when the capture has the counts,
+   * else the samples' own estimate.
+   */
   peak_bytes: number;
   peak_time_ms: number;
+  /** Only when peak_bytes came from the exact counts: the samples' own estimate of the peak. */
+  sampled_peak_bytes?: number;
   end_bytes: number;
   threads: { id: number; name: string }[];
   top_peak_locations: PeakLocation[];
@@ -60,8 +68,7 @@ export async function analyzeStats(path: string, options: ReadOptions = {}): Pro
     allocations: f.allocations,
     frees: f.frees,
     total_allocated_bytes: f.totalAllocatedBytes,
-    peak_bytes: f.peakBytes,
-    peak_time_ms: f.peakTimeUs / 1000,
+    ...peakFields(header.sampleBytes, f.peakBytes, f.peakTimeUs, read.exactPeak),
     end_bytes: f.liveBytes,
     threads,
     top_peak_locations: reducer.peakLocations(TOP_PEAK_LOCATIONS),
@@ -70,11 +77,23 @@ export async function analyzeStats(path: string, options: ReadOptions = {}): Pro
   return { stats, warnings, read, reducer, tables };
 }
 
+/** peak_bytes, peak_time_ms and (sampled captures with exact live bytes) sampled_peak_bytes, in that order. */
+export function peakFields(
+  sampleBytes: number,
+  peakBytes: number,
+  peakTimeUs: number,
+  exact: ExactPeak | null | undefined,
+): Pick<StatsJson, 'peak_bytes' | 'peak_time_ms' | 'sampled_peak_bytes'> {
+  if (sampleBytes > 0 && exact) return { peak_bytes: exact.bytes, peak_time_ms: exact.timeUs / 1000, sampled_peak_bytes: peakBytes };
+  return { peak_bytes: peakBytes, peak_time_ms: peakTimeUs / 1000 };
+}
+
 /** Sampled captures: weighted sizes (capture/sampling.ts) are estimates; whole bytes are precise enough. */
 export function roundSampledStats(stats: StatsJson): StatsJson {
   if (stats.sample_bytes > 0) {
     stats.total_allocated_bytes = Math.round(stats.total_allocated_bytes);
     stats.peak_bytes = Math.round(stats.peak_bytes);
+    if (stats.sampled_peak_bytes !== undefined) stats.sampled_peak_bytes = Math.round(stats.sampled_peak_bytes);
     stats.end_bytes = Math.round(stats.end_bytes);
     for (const l of stats.top_peak_locations) l.bytes = Math.round(l.bytes);
   }

@@ -94,6 +94,13 @@ export interface DecodedBatch {
   /** Microseconds since tracing began. */
   timeUs: Float64Array;
   baseTimeUs: number;
+  /**
+   * Sampled captures (RecordBatch fields 12, 13), read on the reading thread only (not carried to
+   * other threads): per record, the process's exact live bytes (0: not known) and an ALLOC record's
+   * usable size. Absent when the batch has no such column or its length does not match the records.
+   */
+  liveBytes?: Float64Array;
+  usableSize?: Float64Array;
 }
 
 // Field numbers of RecordBatch.
@@ -109,6 +116,8 @@ const F_ARG = 9;
 const F_STEP = 10;
 const F_RUN = 11;
 const LAST_FIELD = F_RUN;
+const F_LIVE_BYTES = 12;
+const F_USABLE_SIZE = 13;
 /** The fields holding columns (7 is a single varint). */
 const COLUMN_FIELDS = [F_KIND, F_ADDRESS, F_SIZE, F_STACK, F_THREAD, F_TIME, F_OP, F_ARG, F_STEP, F_RUN];
 const isColumnField = (f: number): boolean => f >= F_KIND && f <= LAST_FIELD && f !== F_BASE_TIME;
@@ -886,6 +895,9 @@ export class BatchDecoder {
   private source: Uint8Array = new Uint8Array(0);
   private readonly at = new Int32Array(2 * (LAST_FIELD + 1));
   private readonly ranges: number[][] = Array.from({ length: LAST_FIELD + 1 }, () => []);
+  /** Where fields 12 and 13 (live_bytes, usable_size) lie in the batch: [start, end) pairs. */
+  private readonly sideRanges: [number[], number[]] = [[], []];
+  private sideArrays: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private readonly cursor: Cursor = { pos: 0 };
 
   /** The native decodeColumns (same results, about five times faster), or the TypeScript one. */
@@ -970,6 +982,8 @@ export class BatchDecoder {
     c.pos = start;
     const ranges = this.ranges;
     for (let f = 1; f <= LAST_FIELD; f++) ranges[f]!.length = 0;
+    this.sideRanges[0].length = 0;
+    this.sideRanges[1].length = 0;
     let baseTimeUs = 0;
     this.refusedV3 = false;
     this.refusedAt = -1;
@@ -1004,6 +1018,18 @@ export class BatchDecoder {
       } else if (field === F_BASE_TIME) {
         if (wire !== 0) return null;
         baseTimeUs = readVarint64(buf, c, end, context);
+      } else if ((field === F_LIVE_BYTES || field === F_USABLE_SIZE) && (wire === 0 || wire === 2)) {
+        const side = this.sideRanges[field - F_LIVE_BYTES]!;
+        if (wire === 2) {
+          const len = readVarint64(buf, c, end, context);
+          if (len > end - c.pos) return null;
+          side.push(c.pos, c.pos + len);
+          c.pos += len;
+        } else {
+          const s = c.pos;
+          readVarint64(buf, c, end, context);
+          side.push(s, c.pos);
+        }
       } else {
         skipField(buf, c, end, wire, context);
       }
@@ -1042,7 +1068,11 @@ export class BatchDecoder {
     }
     if (this.mode === 'append') this.used += n;
     const whole = o === 0 && n === a.kind.length;
+    const liveBytes = this.sideColumn(buf, 0, n);
+    const usableSize = this.sideColumn(buf, 1, n);
     return {
+      liveBytes,
+      usableSize,
       count: n,
       kind: whole ? a.kind : a.kind.subarray(o, o + n),
       address: whole ? a.address : a.address.subarray(o, o + n),
@@ -1052,6 +1082,35 @@ export class BatchDecoder {
       timeUs: whole ? a.timeUs : a.timeUs.subarray(o, o + n),
       baseTimeUs,
     };
+  }
+
+  /**
+   * Side column i (0: live_bytes, 1: usable_size) of the batch just located, or undefined when it is
+   * absent or does not hold exactly n varints (the information is optional: readers that do not know
+   * it skip it, and so does this one when it is malformed).
+   */
+  private sideColumn(buf: Uint8Array, i: 0 | 1, n: number): Float64Array | undefined {
+    const r = this.sideRanges[i]!;
+    if (r.length === 0) return undefined;
+    let out = this.sideArrays[i]!;
+    if (this.mode !== 'reuse' || out.length < n) out = new Float64Array(n);
+    if (this.mode === 'reuse') this.sideArrays[i] = out;
+    const c: Cursor = { pos: 0 };
+    let k = 0;
+    try {
+      for (let j = 0; j < r.length; j += 2) {
+        c.pos = r[j]!;
+        const e = r[j + 1]!;
+        while (c.pos < e) {
+          if (k === n) return undefined;
+          out[k++] = readVarint64(buf, c, e, 'side column');
+        }
+      }
+    } catch (err) {
+      if (err instanceof BadCaptureError) return undefined;
+      throw err;
+    }
+    return k === n ? out.subarray(0, n) : undefined;
   }
 
   /** Format 3: the columns of n records (kinds decoded) through the model. */

@@ -15,7 +15,7 @@ import { toNumber } from './long';
 import { checkFrame, findBatchField, findCompressedField } from './wire-check';
 import { lz4DecodeBlock, lz4MaxDecodedSize } from './lz4';
 import { nativePasses } from '../analysis/native-passes';
-import { withSampleWeights } from './sampling';
+import { ExactPeak, withSampleWeights } from './sampling';
 import { defaultReadWorkerFile, takeStartedReadWorker, WORKER_MIN_BYTES } from './read-worker-start';
 
 import cap = pymemprof.capture;
@@ -110,6 +110,8 @@ export interface ReadResult {
   bytesRead: number;
   /** With ReadOptions.stage: the stage's result(). */
   stageResult?: unknown;
+  /** Sampled captures with the tracer's live-byte counts: the peak from them (capture/sampling.ts). */
+  exactPeak?: ExactPeak | null;
 }
 
 /**
@@ -281,7 +283,6 @@ async function readFrames(
   options: ReadOptions,
   decoder: BatchDecoder,
 ): Promise<ReadResult> {
-  visitor = withSampleWeights(visitor); // sampled captures: weighted sizes for every reader
   const chunkSize = Math.max(16, options.chunkSize ?? DEFAULT_CHUNK);
   const maxFrame = options.maxFrameBytes ?? MAX_FRAME_BYTES;
   const result: ReadResult = {
@@ -294,6 +295,8 @@ async function readFrames(
     truncated: false,
     bytesRead: 0,
   };
+  // Sampled captures: weighted sizes for every reader, and the peak from the exact live bytes.
+  visitor = withSampleWeights(visitor, (p) => (result.exactPeak = p));
 
   let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(16, fileSize)));
   let bufStart = 0; // file offset of buf[0]

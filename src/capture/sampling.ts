@@ -25,18 +25,98 @@ export function weightSampledBatch(b: DecodedBatch, sampleBytes: number): void {
   }
 }
 
-/** A visitor that weights the batches of a sampled capture before `next` sees them. */
-export function withSampleWeights(next: CaptureVisitor): CaptureVisitor {
+/**
+ * The peak of a sampled capture from the tracer's exact count of live bytes (RecordBatch.live_bytes:
+ * the usable size of every live block, sampled or not, as the allocator sees it) less the rounding
+ * of the live blocks (usable size − requested size), which is estimated from the samples like any
+ * other byte figure. The rounding is a small part of the heap (pymalloc rounds to 16 bytes), so its
+ * sampling error is a small part of the peak's: this is the figure the sampled capture's peak is
+ * given as, where the capture has the counts. Null when any sampled record lacks them (older
+ * captures, PYTHONMALLOC's debug hooks).
+ */
+export interface ExactPeak {
+  /** Estimated requested bytes live at the peak: liveUsableBytes − estimated rounding. */
+  bytes: number;
+  timeUs: number;
+  /** The process's live bytes at that moment, exact, as usable sizes. */
+  liveUsableBytes: number;
+}
+
+export class ExactPeakTracker {
+  /** Weighted rounding (usable − requested) / P(sampled) of each live sampled block, by address. */
+  private readonly rounding = new Map<number, number>();
+  private roundingSum = 0;
+  private best: ExactPeak | null = null;
+  /** Allocation and free records, and those without live bytes (a side record lost to a full ring). */
+  private records = 0;
+  private unknown = 0;
+
+  constructor(private readonly sampleBytes: number) {}
+
+  /** A batch with the sizes as recorded (before weightSampledBatch). */
+  batch(b: DecodedBatch): void {
+    const { kind, address, size, timeUs, liveBytes, usableSize } = b;
+    const n = b.count;
+    for (let i = 0; i < n; i++) {
+      const k = kind[i]!;
+      if (k > 9) continue; // arenas and marks carry no live bytes
+      this.records++;
+      const a = address[i]!;
+      const before = this.rounding.get(a);
+      if (before !== undefined) {
+        this.roundingSum -= before;
+        this.rounding.delete(a);
+      }
+      if (k <= 3) {
+        // usable_size is left out of a batch without allocations; 0: not known (rounding taken as 0)
+        const s = size[i]!;
+        const u = usableSize ? usableSize[i]! : 0;
+        if (s > 0 && u > s) {
+          const w = (u - s) / -Math.expm1(-s / this.sampleBytes);
+          this.rounding.set(a, w);
+          this.roundingSum += w;
+        }
+      }
+      const live = liveBytes ? liveBytes[i]! : 0;
+      if (live === 0) {
+        this.unknown++;
+        continue;
+      }
+      const e = live - this.roundingSum;
+      if (this.best === null || e > this.best.bytes) this.best = { bytes: e, timeUs: timeUs[i]!, liveUsableBytes: live };
+    }
+  }
+
+  /** Null unless nearly every record had its live bytes (a capture that lost them could miss the peak). */
+  result(): ExactPeak | null {
+    if (this.best === null || this.unknown * 1000 > this.records) return null;
+    return { ...this.best, bytes: Math.round(this.best.bytes) };
+  }
+}
+
+/**
+ * A visitor that weights the batches of a sampled capture before `next` sees them; with `onExactPeak`,
+ * it also follows the exact peak (ExactPeakTracker) and reports it after every batch.
+ */
+export function withSampleWeights(next: CaptureVisitor, onExactPeak?: (p: ExactPeak | null) => void): CaptureVisitor {
   let sampleBytes = 0;
+  let tracker: ExactPeakTracker | null = null;
   return {
     ...next,
     header: (h: CaptureHeader) => {
       sampleBytes = h.sampleBytes;
+      if (sampleBytes > 0 && onExactPeak) tracker = new ExactPeakTracker(sampleBytes);
       next.header?.(h);
     },
     batch: next.batch
       ? (b) => {
-          if (sampleBytes > 0) weightSampledBatch(b, sampleBytes);
+          if (sampleBytes > 0) {
+            if (tracker) {
+              tracker.batch(b);
+              onExactPeak!(tracker.result());
+            }
+            weightSampledBatch(b, sampleBytes);
+          }
           return next.batch!(b);
         }
       : undefined,

@@ -6,6 +6,7 @@
 import type { ReportAnalysis, ReportView } from '../analysis/report-analysis';
 import { POS_END } from '../analysis/report-reducer';
 import type { ArenaTimeline } from '../analysis/arena-timeline';
+import { peakFields } from '../analysis/compute-stats';
 
 export const FLAME_DATA_VERSION = 1;
 
@@ -19,6 +20,8 @@ export interface FlameData {
     duration_ms: number;
     peak_bytes: number;
     peak_time_ms: number;
+    /** Sampled captures whose peak_bytes came from the tracer's exact live bytes: the samples' own peak. */
+    sampled_peak_bytes?: number;
     total_bytes: number;
     allocations: number;
     frees: number;
@@ -180,8 +183,7 @@ export function buildFlameData(
       python: hdr.pythonVersion,
       sample_bytes: hdr.sampleBytes,
       duration_ms: a.durationUs / 1000,
-      peak_bytes: f.peakBytes,
-      peak_time_ms: f.peakTimeUs / 1000,
+      ...peakFields(hdr.sampleBytes, f.peakBytes, f.peakTimeUs, a.read.exactPeak),
       total_bytes: f.totalAllocatedBytes,
       allocations: f.allocations,
       frees: f.frees,

@@ -71,7 +71,11 @@ export function pageMain(data: any): void {
   const facts: [string, string][] = [
     ['Python', meta.python],
     ['Duration', fmtMs(meta.duration_ms)],
-    ['Peak', `${fmtBytes(meta.peak_bytes)} at ${fmtMs(meta.peak_time_ms)}`],
+    [
+      'Peak',
+      `${fmtBytes(meta.peak_bytes)} at ${fmtMs(meta.peak_time_ms)}` +
+        (meta.sampled_peak_bytes !== undefined ? ` (exact live bytes less estimated rounding; the samples alone: ${fmtBytes(meta.sampled_peak_bytes)})` : ''),
+    ],
     ['Allocated in total', `${fmtBytes(meta.total_bytes)} in ${fmtCount(meta.allocations)} ${meta.sample_bytes > 0 ? 'samples' : 'allocations'}`],
     ['Live at the end', fmtBytes(meta.end_bytes)],
   ];

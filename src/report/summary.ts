@@ -5,7 +5,7 @@
  */
 import { DOMAINS } from '../analysis/report-reducer';
 import { frameLabel, nodeValues, ReportAnalysis, ReportView, rowValues } from '../analysis/report-analysis';
-import { roundSampledStats, StatsJson } from '../analysis/compute-stats';
+import { peakFields, roundSampledStats, StatsJson } from '../analysis/compute-stats';
 import { formatBytes, formatDuration, samplingNote, sanitize } from './text';
 
 export interface TermOptions {
@@ -267,8 +267,7 @@ export function statsJsonFromReport(a: ReportAnalysis, top = 20): StatsJson {
     allocations: f.allocations,
     frees: f.frees,
     total_allocated_bytes: f.totalAllocatedBytes,
-    peak_bytes: f.peakBytes,
-    peak_time_ms: f.peakTimeUs / 1000,
+    ...peakFields(a.header.sampleBytes, f.peakBytes, f.peakTimeUs, a.read.exactPeak),
     end_bytes: f.endBytes,
     threads: a.threads,
     top_peak_locations: peak.slice(0, top),

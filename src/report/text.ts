@@ -75,13 +75,19 @@ export function samplingNote(sampleBytes: number): string {
   return `Sampled:          one sample per ${formatBytes(sampleBytes)} allocated on average (Poisson); bytes are estimates, counts are samples`;
 }
 
+/** Sampled captures whose peak came from the tracer's exact live bytes: says so, with the samples' own figure. */
+function exactPeakNote(stats: StatsJson): string {
+  if (stats.sampled_peak_bytes === undefined) return '';
+  return ` (exact live bytes less estimated rounding; the samples alone: ${formatBytes(stats.sampled_peak_bytes)})`;
+}
+
 /** Short summary printed after `pymemprof run`. */
 export function formatRunSummary(stats: StatsJson, capturePath: string): string {
   const lines: string[] = [];
   lines.push(`pymemprof: traced for ${formatDuration(stats.duration_ms)}`);
   if (stats.sample_bytes > 0) lines.push(`  ${samplingNote(stats.sample_bytes)}`);
   lines.push(`  allocations:     ${formatCount(stats.allocations)} (${formatBytes(stats.total_allocated_bytes)} allocated in total)`);
-  lines.push(`  peak heap:       ${formatBytes(stats.peak_bytes)} at ${formatDuration(stats.peak_time_ms)}`);
+  lines.push(`  peak heap:       ${formatBytes(stats.peak_bytes)} at ${formatDuration(stats.peak_time_ms)}${exactPeakNote(stats)}`);
   lines.push(`  at exit:         ${formatBytes(stats.end_bytes)} still allocated`);
   lines.push('  largest at the peak:');
   lines.push(...locationTable(stats, 5, '    '));
@@ -100,7 +106,7 @@ export function formatStats(stats: StatsJson): string {
   lines.push(`Allocations:      ${formatCount(stats.allocations)}${stats.sample_bytes > 0 ? ' samples' : ''}`);
   lines.push(`Frees:            ${formatCount(stats.frees)}`);
   lines.push(`Total allocated:  ${formatBytes(stats.total_allocated_bytes)} (${formatCount(stats.total_allocated_bytes)} bytes)`);
-  lines.push(`Peak heap:        ${formatBytes(stats.peak_bytes)} (${formatCount(stats.peak_bytes)} bytes) at ${formatDuration(stats.peak_time_ms)}`);
+  lines.push(`Peak heap:        ${formatBytes(stats.peak_bytes)} (${formatCount(stats.peak_bytes)} bytes) at ${formatDuration(stats.peak_time_ms)}${exactPeakNote(stats)}`);
   lines.push(`Live at the end:  ${formatBytes(stats.end_bytes)} (${formatCount(stats.end_bytes)} bytes)`);
   if (stats.threads.length > 0) {
     lines.push(`Threads:          ${stats.threads.map((t) => `${t.id} ${t.name ? sanitize(t.name) : '(unnamed)'}`).join(', ')}`);

@@ -1137,6 +1137,73 @@ TEST(CaptureWriter, LateStampedRecordKeepsStreamTimeOrder) {
       << "record 0x" << std::hex << c.records[0].address << " then 0x" << c.records[1].address;
 }
 
+// Sampled captures: a kSideValues record right behind its record (same ring, same stamp) becomes that
+// record's live_bytes / usable_size entries (fields 12, 13), one per record, 0 where unknown, across
+// batch boundaries; it is never a record itself. Captures that are not sampled have no such columns.
+TEST(CaptureWriter, SideValuesBecomeTheirRecordsColumns) {
+  for (bool sampled : {true, false}) {
+    SCOPED_TRACE(sampled);
+    WriterOptions o;
+    o.max_batch_records = 3;  // batches end between records and their side values' pushes
+    TestWriter t(o);
+    CaptureWriter& w = *t.writer;
+    HeaderInfo h = test_header();
+    h.sample_bytes = sampled ? 4096 : 0;
+    w.set_header(h);
+    RecordRing* a = w.register_thread(1);
+    RecordRing* b = w.register_thread(2);
+    struct Want {
+      uint64_t address, live, usable;
+    };
+    std::vector<Want> want;
+    uint64_t ticks = read_ticks();
+    for (int i = 0; i < 10; ++i) {
+      RecordRing* ring = i % 2 ? b : a;
+      uint64_t addr = 0x7f0000001000ull + 64 * i;
+      RawRecord pair[2] = {make_record(i % 3 == 2 ? RecordKind::kFreeObj : RecordKind::kAllocObj, addr, i % 3 == 2 ? 0 : 40, 0, ticks + 10 * i),
+                           make_record(RecordKind::kSideValues, i % 3 == 2 ? 0 : 48, 1000000 + i, 0, ticks + 10 * i)};
+      if (i == 4) {  // a record without side values
+        w.push(ring, pair[0]);
+        want.push_back({addr, 0, 0});
+      } else {
+        w.push_pair(ring, pair);
+        want.push_back({addr, 1000000 + uint64_t(i), pair[1].address});
+      }
+    }
+    w.push(a, make_record(RecordKind::kArenaAlloc, 0x7f0000100000ull, 1 << 20, 0, ticks + 200));
+    want.push_back({0x7f0000100000ull, 0, 0});
+    w.start();
+    w.finish();
+    Capture c = decode_capture(t.sink->data());
+    ASSERT_EQ(c.records.size(), want.size()) << "side values are not records";
+    EXPECT_EQ(uint_of(c.trailer, 1), want.size());
+    std::vector<uint64_t> live, usable;
+    for (const Frame& fr : c.frames) {
+      if (fr.kind != kBatchFrame) continue;
+      auto f = parse_message(fr.body);
+      size_t n = packed_of(f, 1).size();
+      auto l = packed_of(f, 12), u = packed_of(f, 13);
+      if (!sampled) {
+        EXPECT_TRUE(l.empty() && u.empty());
+        continue;
+      }
+      EXPECT_EQ(l.size(), n);
+      EXPECT_TRUE(u.empty() || u.size() == n);  // left out when no record in the batch has one
+      live.insert(live.end(), l.begin(), l.end());
+      if (u.empty()) u.assign(n, 0);
+      usable.insert(usable.end(), u.begin(), u.end());
+    }
+    if (!sampled) continue;
+    ASSERT_EQ(live.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      SCOPED_TRACE(i);
+      EXPECT_EQ(c.records[i].address, want[i].address);
+      EXPECT_EQ(live[i], want[i].live);
+      EXPECT_EQ(usable[i], want[i].usable);
+    }
+  }
+}
+
 TEST(CaptureWriter, FailingSinkStopsAndWarns) {
   struct FailingSink : Sink {
     int writes = 0;

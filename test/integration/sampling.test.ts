@@ -89,6 +89,17 @@ describeEachPython('sampling mode', (py) => {
     expect(threadsWithSamples.size).toBeGreaterThanOrEqual(4); // main + 3 workers (each allocates 2 MB)
   });
 
+  test("the peak comes from the tracer's exact live bytes when the capture has them", async () => {
+    const s = await analyzeStats(sampled);
+    expect(s.read.exactPeak).toBeTruthy();
+    expect(s.stats.peak_bytes).toBe(s.read.exactPeak!.bytes);
+    expect(s.stats.sampled_peak_bytes).toBeGreaterThan(0);
+    // The rounding estimated from the samples is a small part of the exact usable bytes.
+    const rounding = s.read.exactPeak!.liveUsableBytes - s.read.exactPeak!.bytes;
+    expect(rounding).toBeGreaterThan(0);
+    expect(rounding / s.read.exactPeak!.liveUsableBytes).toBeLessThan(0.15);
+  });
+
   test('reports say the capture is sampled', async () => {
     const stats = await cli(['stats', sampled]);
     expectStatus(stats, 0, 'stats');
@@ -108,6 +119,41 @@ describeEachPython('sampling mode', (py) => {
     expect(arenas.status).toBe(2);
     expect(arenas.stderr).toMatch(/sampled.*arena model needs every allocation/);
   });
+});
+
+// The sampled peak against full tracing's where the peak is the same in every run (one thread): from
+// the tracer's exact live bytes it must be within 1% at the default N, where the samples' own
+// estimate carries several percent of noise; under PYTHONMALLOC=debug (no exact counts) the capture
+// falls back to the samples' estimate.
+describeEachPython('sampled peak from exact live bytes', (py) => {
+  const script = fixture('sampling_peak.py');
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir(`exactpeak${py.minor}`);
+  });
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('within 1% of the traced peak; the debug allocators fall back to the samples', async () => {
+    const full = path.join(dir, 'full.bin');
+    const sampled = path.join(dir, 'sampled.bin');
+    const debug = path.join(dir, 'debug.bin');
+    const debugEnv = { ...process.env, PYTHONMALLOC: 'debug' };
+    const runs = await Promise.all([
+      traced(py.path, full, [script]),
+      cli(['run', '-q', '--sample-bytes', '16384', '-o', sampled, '--python', py.path, script]),
+      cli(['run', '-q', '--sample-bytes', '16384', '-o', debug, '--python', py.path, script], { env: debugEnv }),
+    ]);
+    runs.forEach((r, i) => expectStatus(r, 0, ['full', 'sampled', 'debug'][i]!));
+    const [f, s, d] = [await analyzeStats(full), await analyzeStats(sampled), await analyzeStats(debug)];
+    const error = (s.stats.peak_bytes - f.stats.peak_bytes) / f.stats.peak_bytes;
+    expect(Math.abs(error), `exact ${s.stats.peak_bytes} (samples alone ${s.stats.sampled_peak_bytes}) vs traced ${f.stats.peak_bytes}`).toBeLessThan(0.01);
+    expect(s.stats.sampled_peak_bytes).toBeDefined();
+    expect(d.read.exactPeak ?? null).toBeNull();
+    expect(d.stats.sampled_peak_bytes).toBeUndefined();
+    expect(d.stats.peak_bytes).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 test('--sample-bytes needs a positive whole number', async () => {

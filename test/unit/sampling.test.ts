@@ -3,7 +3,7 @@
  * simulated here, weighted by the reader's formula, estimates totals without bias.
  */
 import { describe, expect, it } from 'vitest';
-import { sampledSize, weightSampledBatch } from '../../src/capture/sampling';
+import { ExactPeakTracker, sampledSize, weightSampledBatch } from '../../src/capture/sampling';
 
 /** Deterministic uniform (0, 1]. */
 function rng(seed: number): () => number {
@@ -68,5 +68,60 @@ describe('sampled sizes', () => {
     expect(b.size[0]).toBeCloseTo(100 / (1 - Math.exp(-0.1)), 6);
     expect(b.size[1]).toBe(0);
     expect(b.size[2]).toBeCloseTo(200 / (1 - Math.exp(-0.2)), 6);
+  });
+});
+
+describe('ExactPeakTracker', () => {
+  const batch = (rows: [kind: number, address: number, size: number, live: number, usable: number, timeUs: number][], side = true) => ({
+    count: rows.length,
+    kind: Uint8Array.from(rows.map((r) => r[0])),
+    address: Float64Array.from(rows.map((r) => r[1])),
+    size: Float64Array.from(rows.map((r) => r[2])),
+    stack: new Uint32Array(rows.length),
+    thread: new Uint32Array(rows.length),
+    timeUs: Float64Array.from(rows.map((r) => r[5])),
+    baseTimeUs: 0,
+    liveBytes: side ? Float64Array.from(rows.map((r) => r[3])) : undefined,
+    usableSize: side ? Float64Array.from(rows.map((r) => r[4])) : undefined,
+  });
+  const p = (s: number, n: number) => -Math.expm1(-s / n);
+
+  it('gives the peak as the exact live bytes less the weighted rounding of the live samples', () => {
+    const N = 1000;
+    const t = new ExactPeakTracker(N);
+    // ALLOC_OBJ of 20 bytes (32 usable), ALLOC_RAW of 5000 (5016 usable), the 20-byte block freed,
+    // then an arena (no live bytes) and a larger exact count with only the big block sampled.
+    t.batch(batch([
+      [3, 0x100, 20, 10_000, 32, 1],
+      [1, 0x200, 5000, 15_016, 5016, 2],
+    ]));
+    t.batch(batch([
+      [6, 0x100, 0, 14_984, 0, 3],
+      [10, 0x9000, 1 << 20, 0, 0, 4],
+      [3, 0x300, 100, 15_500, 112, 5],
+    ]));
+    const r12 = 12 / p(20, N);
+    const r16 = 16 / p(5000, N);
+    const r100 = 12 / p(100, N);
+    const candidates = [10_000 - r12, 15_016 - r12 - r16, 14_984 - r16, 15_500 - r16 - r100];
+    const best = Math.max(...candidates);
+    const at = candidates.indexOf(best);
+    expect(t.result()).toEqual({ bytes: Math.round(best), timeUs: [1, 2, 3, 5][at], liveUsableBytes: [10_000, 15_016, 14_984, 15_500][at] });
+  });
+
+  it('gives nothing when the capture lacks the live bytes', () => {
+    const t = new ExactPeakTracker(1000);
+    t.batch(batch([[3, 0x100, 20, 0, 0, 1]], false));
+    expect(t.result()).toBeNull();
+    // A lost side record among many is tolerated; many are not.
+    const u = new ExactPeakTracker(1000);
+    const rows: [number, number, number, number, number, number][] = [];
+    for (let i = 0; i < 2000; i++) rows.push([3, 16 * i, 16, i === 7 ? 0 : 100 + i, 16, i]);
+    u.batch(batch(rows));
+    expect(u.result()?.liveUsableBytes).toBe(2099);
+    for (let i = 0; i < 10; i++) rows[i]![3] = 0;
+    const v = new ExactPeakTracker(1000);
+    v.batch(batch(rows));
+    expect(v.result()).toBeNull();
   });
 });

@@ -238,6 +238,8 @@ export namespace pymemprof {
             addressArg?: (number[]|null);
             timeStep?: (number[]|null);
             timeRun?: (number[]|null);
+            liveBytes?: (number[]|null);
+            usableSize?: (number[]|null);
         }
 
         class RecordBatch implements IRecordBatch {
@@ -253,6 +255,8 @@ export namespace pymemprof {
             public addressArg: number[];
             public timeStep: number[];
             public timeRun: number[];
+            public liveBytes: number[];
+            public usableSize: number[];
             public static create(properties?: pymemprof.capture.IRecordBatch): pymemprof.capture.RecordBatch;
             public static encode(message: pymemprof.capture.IRecordBatch, writer?: $protobuf.Writer): $protobuf.Writer;
             public static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): pymemprof.capture.RecordBatch;

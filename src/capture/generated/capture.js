@@ -2072,6 +2072,8 @@ $root.pymemprof = (function() {
              * @property {Array.<number>|null} [addressArg] RecordBatch addressArg
              * @property {Array.<number>|null} [timeStep] RecordBatch timeStep
              * @property {Array.<number>|null} [timeRun] RecordBatch timeRun
+             * @property {Array.<number>|null} [liveBytes] RecordBatch liveBytes
+             * @property {Array.<number>|null} [usableSize] RecordBatch usableSize
              */
 
             /**
@@ -2092,6 +2094,8 @@ $root.pymemprof = (function() {
                 this.addressArg = [];
                 this.timeStep = [];
                 this.timeRun = [];
+                this.liveBytes = [];
+                this.usableSize = [];
                 if (properties)
                     for (var keys = Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2187,6 +2191,22 @@ $root.pymemprof = (function() {
             RecordBatch.prototype.timeRun = $util.emptyArray;
 
             /**
+             * RecordBatch liveBytes.
+             * @member {Array.<number>} liveBytes
+             * @memberof pymemprof.capture.RecordBatch
+             * @instance
+             */
+            RecordBatch.prototype.liveBytes = $util.emptyArray;
+
+            /**
+             * RecordBatch usableSize.
+             * @member {Array.<number>} usableSize
+             * @memberof pymemprof.capture.RecordBatch
+             * @instance
+             */
+            RecordBatch.prototype.usableSize = $util.emptyArray;
+
+            /**
              * Creates a new RecordBatch instance using the specified properties.
              * @function create
              * @memberof pymemprof.capture.RecordBatch
@@ -2270,6 +2290,18 @@ $root.pymemprof = (function() {
                     writer.uint32(/* id 11, wireType 2 =*/90).fork();
                     for (var i = 0; i < message.timeRun.length; ++i)
                         writer.uint32(message.timeRun[i]);
+                    writer.ldelim();
+                }
+                if (message.liveBytes != null && message.liveBytes.length) {
+                    writer.uint32(/* id 12, wireType 2 =*/98).fork();
+                    for (var i = 0; i < message.liveBytes.length; ++i)
+                        writer.uint64(message.liveBytes[i]);
+                    writer.ldelim();
+                }
+                if (message.usableSize != null && message.usableSize.length) {
+                    writer.uint32(/* id 13, wireType 2 =*/106).fork();
+                    for (var i = 0; i < message.usableSize.length; ++i)
+                        writer.uint64(message.usableSize[i]);
                     writer.ldelim();
                 }
                 return writer;
@@ -2468,6 +2500,40 @@ $root.pymemprof = (function() {
                                 reader.len = end;
                             } else
                                 message.timeRun.push(reader.uint32());
+                            break;
+                        }
+                    case 12: {
+                            if (!(message.liveBytes && message.liveBytes.length))
+                                message.liveBytes = [];
+                            if ((tag & 7) === 2) {
+                                var end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.liveBytes.push(reader.uint64());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.liveBytes.push(reader.uint64());
+                            break;
+                        }
+                    case 13: {
+                            if (!(message.usableSize && message.usableSize.length))
+                                message.usableSize = [];
+                            if ((tag & 7) === 2) {
+                                var end2 = reader.uint32() + reader.pos;
+                                if (end2 > reader.len)
+                                    throw RangeError("index out of range");
+                                reader.len = end2;
+                                while (reader.pos < end2)
+                                    message.usableSize.push(reader.uint64());
+                                if (reader.pos !== end2)
+                                    throw RangeError("index out of range");
+                                reader.len = end;
+                            } else
+                                message.usableSize.push(reader.uint64());
                             break;
                         }
                     default:
