@@ -197,6 +197,9 @@ function captureStats(file) {
     allocations: j.allocations,
     frees: j.frees,
     peak_bytes: j.peak_bytes,
+    // Sampled captures with the tracer's exact live bytes: the samples' own estimate of the peak
+    // (peak_bytes is then the exact count less the estimated rounding).
+    sampled_peak_bytes: j.sampled_peak_bytes ?? null,
     total_allocated_bytes: j.total_allocated_bytes,
     end_bytes: j.end_bytes,
     top: j.top_peak_locations.slice(0, 10).map((l) => ({ file: l.file, line: l.line, function: l.function, bytes: l.bytes })),
@@ -345,6 +348,7 @@ function sampledAccuracy(acc, sampleBytes) {
   const tracedPeaks = acc.traced.map((t) => t.peak_bytes);
   const tracedPeak = median(tracedPeaks);
   const errors = acc.sampled.map((s) => ((s.peak_bytes - tracedPeak) / tracedPeak) * 100);
+  const samplesErrors = acc.sampled.filter((s) => s.sampled_peak_bytes != null).map((s) => ((s.sampled_peak_bytes - tracedPeak) / tracedPeak) * 100);
   const key = (l) => `${l.function} ${l.file}:${l.line}`;
   const short = (l) => `${path.basename(l.file)}:${l.line}`;
   const min = TOP_MATCH_MIN_SAMPLES * sampleBytes;
@@ -387,6 +391,7 @@ function sampledAccuracy(acc, sampleBytes) {
     errors,
     medianError: median(errors),
     worstError: errors.reduce((w, e) => (Math.abs(e) > Math.abs(w) ? e : w), 0),
+    samplesWorstError: samplesErrors.length ? samplesErrors.reduce((w, e) => (Math.abs(e) > Math.abs(w) ? e : w), 0) : NaN,
     checked,
     matched,
     tied,
@@ -598,9 +603,10 @@ function markdown(all, m, command, opts) {
       L.push('the two empty-program medians (pymemprof sampled − plain), over plain. *Traced peak*: median over the');
       L.push('full runs, with its run-to-run spread ((max − min) / median), a floor under what sampling can show.');
       L.push('*Peak error*: (sampled peak − traced peak) / traced peak, the median and the largest in magnitude');
-      L.push('over the sampled runs; a sampled peak is an unbiased estimate of the live bytes at each moment, but');
-      L.push('the peak is the maximum over time of a noisy estimate, so it leans high when the live bytes are');
-      L.push(`made of many blocks much smaller than N. *Top ${TOP_MATCH_RANK}*: a location is a function at file:line, and`);
+      L.push('over the sampled runs. A sampled capture\'s peak is the tracer\'s exact count of live bytes (usable');
+      L.push('sizes) less the rounding estimated from the samples; *samples alone* is the worst error of the');
+      L.push('samples\' own estimate (the maximum over time of a noisy estimate: it leans high when the live bytes');
+      L.push(`are made of many blocks much smaller than N, and its error is about √(N / peak)). *Top ${TOP_MATCH_RANK}*: a location is a function at file:line, and`);
       L.push(`locations are ranked by their bytes at the peak (\`top_peak_locations\`); the rule: the full capture's top ${TOP_MATCH_RANK}`);
       L.push(`locations holding at least ${TOP_MATCH_MIN_SAMPLES}·N = ${TOP_MATCH_MIN_SAMPLES * v.sampleBytes} bytes must all be among the sampled capture's top ${TOP_MATCH_RANK}`);
       L.push('(in any order), except that a location of B bytes may be replaced by one holding at least');
@@ -608,17 +614,18 @@ function markdown(all, m, command, opts) {
       L.push('sampled estimate of B (√(N·B) when the blocks are much smaller than N), which sampling cannot');
       L.push('order; such runs are counted in brackets. *Checked* is how many locations the rule covers, *match*');
       L.push('in how many runs it held. MB = 10⁶ bytes.', '');
-      L.push(`| workload | sampled / plain | without fixed startup | traced peak MB | traced spread | sampled peak MB | peak error median | peak error worst | top-${TOP_MATCH_RANK} checked | top-${TOP_MATCH_RANK} match |`);
-      L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+      L.push(`| workload | sampled / plain | without fixed startup | traced peak MB | traced spread | sampled peak MB | peak error median | peak error worst | samples alone worst | top-${TOP_MATCH_RANK} checked | top-${TOP_MATCH_RANK} match |`);
+      L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const x of d.sampled) {
         const a = x.acc;
         L.push(`| ${x.name} | ${ratio(x.ratio)} | ${ratio(x.adjusted)} | ` + (a
           ? `${mb(a.tracedPeak)} | ${pct(a.tracedSpreadPct, 2).replace(/^\+/, '')} | ${mb(a.sampledPeak)} | ${pct(a.medianError)} | ${pct(a.worstError)} | ` +
+            `${Number.isFinite(a.samplesWorstError) ? pct(a.samplesWorstError) : '—'} | ` +
             `${a.checked} | ${a.checked ? `${a.matched}/${a.runs}${a.tied ? ` (${a.tied} by a near tie)` : ''}` : 'n/a'} |`
-          : '— | — | — | — | — | — | — |'));
+          : '— | — | — | — | — | — | — | — |'));
       }
       const worst = d.sampled.filter((x) => x.acc).reduce((w, x) => (!Number.isFinite(w) || Math.abs(x.acc.worstError) > Math.abs(w) ? x.acc.worstError : w), NaN);
-      L.push(`| **geometric mean** | **${ratio(geomean(d.sampled.map((x) => x.ratio)))}** | **${ratio(geomean(d.sampled.map((x) => x.adjusted)))}** | | | | | ${pct(worst)} (worst) | | |`);
+      L.push(`| **geometric mean** | **${ratio(geomean(d.sampled.map((x) => x.ratio)))}** | **${ratio(geomean(d.sampled.map((x) => x.adjusted)))}** | | | | | ${pct(worst)} (worst) | | | |`);
       L.push('');
     }
 
