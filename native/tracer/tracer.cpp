@@ -68,7 +68,7 @@ struct ThreadTracer {
   int64_t until_sample = 0;
   uint64_t rng = 0;
   std::vector<std::pair<PyCodeObject*, uint32_t>> walk;
-  // Sampling mode: this thread's share of the process's live bytes (see LiveByteCounter).
+  // Sampling mode: this thread's share of the process's live bytes (see LiveSlot).
   LiveSlot* live = nullptr;
   bool live_shared = false;  // a slot shared with other threads: updated atomically
 };
@@ -101,8 +101,10 @@ constexpr uint32_t kLiveSlots = 256;  // threads beyond the first 255 share the 
 LiveSlot g_live_slots[kLiveSlots];
 std::atomic<uint32_t> g_live_slots_taken{0};
 // Off when the allocators are not plain malloc and pymalloc (PYTHONMALLOC's debug hooks hand out
-// pointers inside malloc's blocks, which malloc_usable_size must not see).
-bool g_count_live = false;
+// pointers inside malloc's blocks, which malloc_usable_size must not see; mimalloc's are not
+// malloc's); turned off for good if the pool-slot map cannot grow.
+std::atomic<bool> g_count_live{false};
+inline bool counting_live() noexcept { return g_count_live.load(std::memory_order_relaxed); }
 
 // Which pool-sized slots of the address space lie inside blocks from the arena allocator: there a
 // PyMem block is pymalloc's, and its pool's header (at the start of the slot) names its size class.
@@ -172,7 +174,7 @@ inline void live_add(ThreadTracer* t, int64_t delta) noexcept {
 
 // The process's live bytes now (0: not counted). Another thread's slot may be a few operations behind.
 uint64_t live_total() noexcept {
-  if (!g_count_live) return 0;
+  if (!counting_live()) return 0;
   uint32_t n = std::min(g_live_slots_taken.load(std::memory_order_relaxed), kLiveSlots);
   int64_t sum = 0;
   for (uint32_t i = 0; i < n; ++i) sum += g_live_slots[i].bytes.load(std::memory_order_relaxed);
@@ -556,7 +558,7 @@ void* hook_arena_alloc(void* ctx, size_t size) {
   void* p = g_original_arena.alloc(g_original_arena.ctx, size);
   if (p) {
     if (size == kPymallocArenaSize) g_arena_size.store(static_cast<uint32_t>(size), std::memory_order_relaxed);
-    if (g_count_live && !g_pool_slots.mark(reinterpret_cast<uint64_t>(p), reinterpret_cast<uint64_t>(p) + size, true)) g_count_live = false;
+    if (counting_live() && !g_pool_slots.mark(reinterpret_cast<uint64_t>(p), reinterpret_cast<uint64_t>(p) + size, true)) g_count_live.store(false);
     if (g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaAlloc, p, size);
   }
   (void)ctx;
@@ -565,7 +567,7 @@ void* hook_arena_alloc(void* ctx, size_t size) {
 
 void hook_arena_free(void* ctx, void* ptr, size_t size) {
   if (ptr && g_active.load(std::memory_order_relaxed)) record_arena(RecordKind::kArenaFree, ptr, size);
-  if (ptr && g_count_live) g_pool_slots.mark(reinterpret_cast<uint64_t>(ptr), reinterpret_cast<uint64_t>(ptr) + size, false);
+  if (ptr && counting_live()) g_pool_slots.mark(reinterpret_cast<uint64_t>(ptr), reinterpret_cast<uint64_t>(ptr) + size, false);
   g_original_arena.free(g_original_arena.ctx, ptr, size);
   (void)ctx;
 }
@@ -627,7 +629,7 @@ uint32_t sampled_stack(ThreadTracer* t) noexcept {
 // A sampled record and, when live bytes are counted, its side values right behind it with the same
 // stamp (RecordKind::kSideValues).
 void record_with_side(ThreadTracer* t, RecordKind kind, void* p, uint64_t size, uint32_t stack, uint64_t ticks, uint64_t usable) noexcept {
-  if (!g_count_live) return record(t, kind, p, size, stack, ticks);
+  if (!counting_live()) return record(t, kind, p, size, stack, ticks);
   RawRecord r[2];
   r[0].ticks = r[1].ticks = ticks ? ticks : read_ticks();
   r[0].address = reinterpret_cast<uint64_t>(p);
@@ -661,7 +663,7 @@ template <bool Sampling>
 inline void note_alloc(ThreadTracer* t, Domain d, void* p, size_t size) noexcept {
   if constexpr (Sampling) {
     uint64_t usable = 0;
-    if (g_count_live) {
+    if (counting_live()) {
       // A small MEM/OBJ request is pymalloc's (once it has an arena): its block is the request
       // rounded up to 16 bytes, no lookup needed.
       bool pymalloc_block = d != Domain::kRaw && size - 1 < 512 && g_arena_size.load(std::memory_order_relaxed) != 0;
@@ -712,9 +714,10 @@ void sample_free(void* ctx, void* ptr) {
   // Nearly every free is of an unsampled block: without live bytes to count, answered before the
   // thread's state is looked up.
   bool maybe_sampled = g_sampled->maybe_contains(reinterpret_cast<uint64_t>(ptr));
-  ThreadTracer* t = maybe_sampled || g_count_live ? this_thread() : nullptr;
+  bool count = counting_live();
+  ThreadTracer* t = maybe_sampled || count ? this_thread() : nullptr;
   if (!t) return h->original.free(h->original.ctx, ptr);
-  bool counted = g_count_live && !t->in_hook;
+  bool counted = count && !t->in_hook;
   if (counted) live_add(t, -int64_t(usable_size(ptr)));
   if (maybe_sampled) record_sampled_free(t, h->domain, ptr);
   if (!counted || h->domain == Domain::kRaw) return h->original.free(h->original.ctx, ptr);
@@ -731,7 +734,7 @@ void* sample_realloc(void* ctx, void* ptr, size_t size) {
   // the old address.
   uint64_t before = read_ticks();
   bool nested = t->in_hook;
-  bool counted = g_count_live && !nested;
+  bool counted = counting_live() && !nested;
   uint64_t old_usable = counted && ptr ? usable_size(ptr) : 0;
   t->in_hook = true;
   void* p = h->original.realloc(h->original.ctx, ptr, size);
@@ -758,15 +761,19 @@ void* sample_realloc(void* ctx, void* ptr, size_t size) {
 void install_allocator_hooks() {
   const PyMemAllocatorDomain domains[3] = {PYMEM_DOMAIN_RAW, PYMEM_DOMAIN_MEM, PYMEM_DOMAIN_OBJ};
   const Domain ours[3] = {Domain::kRaw, Domain::kMem, Domain::kObj};
-  g_count_live = g_sample_bytes != 0;
+  // PYTHONMALLOC may name mimalloc (3.13), whose blocks malloc_usable_size must not see.
+  const char* allocator = std::getenv("PYTHONMALLOC");
+  std::string name = allocator ? allocator : "";
+  bool count = g_sample_bytes != 0 && (name.empty() || name == "default" || name == "malloc" || name == "pymalloc");
   for (int i = 0; i < 3; ++i) {
     PyMem_GetAllocator(domains[i], &g_domains[i].original);
-    if (g_domains[i].original.ctx != nullptr) g_count_live = false;  // debug hooks (plain malloc and pymalloc take none)
+    if (g_domains[i].original.ctx != nullptr) count = false;  // debug hooks (plain malloc and pymalloc take none)
     g_domains[i].domain = ours[i];
     PyMemAllocatorEx hooks = g_sample_bytes ? PyMemAllocatorEx{&g_domains[i], hook_malloc<true>, hook_calloc<true>, sample_realloc, sample_free}
                                             : PyMemAllocatorEx{&g_domains[i], hook_malloc<false>, hook_calloc<false>, hook_realloc, hook_free};
     PyMem_SetAllocator(domains[i], &hooks);
   }
+  g_count_live.store(count);
 }
 
 void install_arena_hooks() {

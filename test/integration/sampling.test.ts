@@ -139,20 +139,33 @@ describeEachPython('sampled peak from exact live bytes', (py) => {
     const full = path.join(dir, 'full.bin');
     const sampled = path.join(dir, 'sampled.bin');
     const debug = path.join(dir, 'debug.bin');
-    const debugEnv = { ...process.env, PYTHONMALLOC: 'debug' };
-    const runs = await Promise.all([
-      traced(py.path, full, [script]),
-      cli(['run', '-q', '--sample-bytes', '16384', '-o', sampled, '--python', py.path, script]),
-      cli(['run', '-q', '--sample-bytes', '16384', '-o', debug, '--python', py.path, script], { env: debugEnv }),
-    ]);
-    runs.forEach((r, i) => expectStatus(r, 0, ['full', 'sampled', 'debug'][i]!));
-    const [f, s, d] = [await analyzeStats(full), await analyzeStats(sampled), await analyzeStats(debug)];
-    const error = (s.stats.peak_bytes - f.stats.peak_bytes) / f.stats.peak_bytes;
-    expect(Math.abs(error), `exact ${s.stats.peak_bytes} (samples alone ${s.stats.sampled_peak_bytes}) vs traced ${f.stats.peak_bytes}`).toBeLessThan(0.01);
-    expect(s.stats.sampled_peak_bytes).toBeDefined();
+    const mallocOnly = path.join(dir, 'malloc.bin');
+    const sampledRun = (out: string, allocator?: string) =>
+      cli(['run', '-q', '--sample-bytes', '16384', '-o', out, '--python', py.path, script], allocator ? { env: { ...process.env, PYTHONMALLOC: allocator } } : {});
+    const runs = await Promise.all([traced(py.path, full, [script]), sampledRun(sampled), sampledRun(debug, 'debug'), sampledRun(mallocOnly, 'malloc')]);
+    runs.forEach((r, i) => expectStatus(r, 0, ['full', 'sampled', 'debug', 'malloc'][i]!));
+    const f = await analyzeStats(full);
+    // pymalloc's size classes, and malloc_usable_size alone (PYTHONMALLOC=malloc)
+    for (const file of [sampled, mallocOnly]) {
+      const s = await analyzeStats(file);
+      const error = (s.stats.peak_bytes - f.stats.peak_bytes) / f.stats.peak_bytes;
+      expect(Math.abs(error), `${path.basename(file)}: exact ${s.stats.peak_bytes} (samples alone ${s.stats.sampled_peak_bytes}) vs traced ${f.stats.peak_bytes}`).toBeLessThan(0.01);
+      expect(s.stats.sampled_peak_bytes).toBeDefined();
+    }
+    const d = await analyzeStats(debug);
     expect(d.read.exactPeak ?? null).toBeNull();
     expect(d.stats.sampled_peak_bytes).toBeUndefined();
     expect(d.stats.peak_bytes).toBeGreaterThan(0);
+  }, 120_000);
+
+  // mimalloc's blocks are not malloc's: no exact count, and no crash.
+  test.runIf(py.minor >= 13)('PYTHONMALLOC=mimalloc falls back to the samples', async () => {
+    const out = path.join(dir, 'mimalloc.bin');
+    const r = await cli(['run', '-q', '--sample-bytes', '16384', '-o', out, '--python', py.path, script], { env: { ...process.env, PYTHONMALLOC: 'mimalloc' } });
+    expectStatus(r, 0, 'mimalloc');
+    const s = await analyzeStats(out);
+    expect(s.read.exactPeak ?? null).toBeNull();
+    expect(s.stats.peak_bytes).toBeGreaterThan(0);
   }, 120_000);
 });
 
