@@ -39,8 +39,12 @@ export interface SummaryJson {
   argv: string[];
   /** 0: every allocation; N: sampled capture (bytes are estimates, counts are samples). */
   sample_bytes: number;
+  /** The high-water mark of the views (sampled captures: the samples' own estimate). */
   peak_bytes: number;
   peak_time_ms: number;
+  /** Sampled captures with the tracer's exact live bytes: the peak from them (stats' peak_bytes). */
+  exact_peak_bytes?: number;
+  exact_peak_time_ms?: number;
   /** Bytes in this view (the root's total). */
   view_bytes: number;
   view_count: number;
@@ -106,6 +110,9 @@ export function summaryData(a: ReportAnalysis, view: ReportView, limit: number):
     sample_bytes: a.header.sampleBytes,
     peak_bytes: a.figures.peakBytes,
     peak_time_ms: a.figures.peakTimeUs / 1000,
+    ...(a.header.sampleBytes > 0 && a.read.exactPeak
+      ? { exact_peak_bytes: a.read.exactPeak.bytes, exact_peak_time_ms: a.read.exactPeak.timeUs / 1000 }
+      : {}),
     view_bytes: vb,
     view_count: vc,
     locations: locs.slice(0, limit),
@@ -123,6 +130,9 @@ export function formatSummary(s: SummaryJson, o: TermOptions): string {
   const lines: string[] = [];
   if (s.sample_bytes > 0) lines.push(style(o.color, '1;35', samplingNote(s.sample_bytes)));
   const when = s.view === 'peak' ? ` (peak at ${formatDuration(s.peak_time_ms)})` : '';
+  if (s.exact_peak_bytes !== undefined && s.exact_peak_time_ms !== undefined) {
+    lines.push(`Peak heap ${formatBytes(s.exact_peak_bytes)} at ${formatDuration(s.exact_peak_time_ms)} (exact live bytes less estimated rounding; below, the samples' estimates)`);
+  }
   lines.push(style(o.color, '1', `${formatBytes(s.view_bytes)} ${VIEW_TITLES[s.view]}${when}, ${count(s.view_count)} ${s.view === 'peak' || s.view === 'leaks' ? 'blocks' : 'allocations'}`));
   if (s.locations.length === 0) {
     lines.push('  (nothing in this view)');

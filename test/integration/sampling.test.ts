@@ -111,6 +111,9 @@ describeEachPython('sampling mode', (py) => {
     expect(tree.stdout.split('\n')[0]).toMatch(/^Sampled:/);
     const json = JSON.parse((await cli(['summary', '--json', sampled])).stdout);
     expect(json.sample_bytes).toBe(N);
+    // The peak from the exact live bytes, as stats gives it, beside the samples' own.
+    expect(summary.stdout.split('\n')[1]).toMatch(/^Peak heap .* \(exact live bytes less estimated rounding/);
+    expect(json.exact_peak_bytes).toBe((await analyzeStats(sampled)).stats.peak_bytes);
     const html = path.join(dir, 'sampled.html');
     expectStatus(await cli(['flamegraph', sampled, '-o', html]), 0, 'flamegraph');
     expect(fs.readFileSync(html, 'utf8')).toContain(`"sample_bytes":${N}`);
