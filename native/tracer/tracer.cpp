@@ -71,6 +71,9 @@ struct ThreadTracer {
   // Sampling mode: this thread's share of the process's live bytes (see LiveSlot).
   LiveSlot* live = nullptr;
   bool live_shared = false;  // a slot shared with other threads: updated atomically
+  // The highest value of this thread's slot since its last sampled record: the live bytes can peak
+  // between two samples, and the record after says how high they went.
+  int64_t live_high = 0;
 };
 
 CaptureWriter* g_writer = nullptr;
@@ -166,18 +169,27 @@ inline uint64_t usable_size(void* p) noexcept {
 }
 
 inline void live_add(ThreadTracer* t, int64_t delta) noexcept {
-  if (__builtin_expect(t->live_shared, 0))
-    t->live->bytes.fetch_add(delta, std::memory_order_relaxed);
-  else
-    t->live->bytes.store(t->live->bytes.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  int64_t now;
+  if (__builtin_expect(t->live_shared, 0)) {
+    now = t->live->bytes.fetch_add(delta, std::memory_order_relaxed) + delta;
+  } else {
+    now = t->live->bytes.load(std::memory_order_relaxed) + delta;
+    t->live->bytes.store(now, std::memory_order_relaxed);
+  }
+  if (now > t->live_high) t->live_high = now;
 }
 
-// The process's live bytes now (0: not counted). Another thread's slot may be a few operations behind.
-uint64_t live_total() noexcept {
+// The process's live bytes at their highest since this thread's last sampled record, as far as this
+// thread's own allocations raised them (exact for one thread; another thread's slot counts as it is
+// now, maybe a few operations behind); 0: not counted. Starts the next interval.
+uint64_t live_high_since_last_record(ThreadTracer* t) noexcept {
   if (!counting_live()) return 0;
   uint32_t n = std::min(g_live_slots_taken.load(std::memory_order_relaxed), kLiveSlots);
   int64_t sum = 0;
   for (uint32_t i = 0; i < n; ++i) sum += g_live_slots[i].bytes.load(std::memory_order_relaxed);
+  int64_t mine = t->live->bytes.load(std::memory_order_relaxed);
+  if (!t->live_shared && t->live_high > mine) sum += t->live_high - mine;  // a shared slot: as it is now
+  t->live_high = mine;
   return sum > 0 ? uint64_t(sum) : 1;  // never 0, which means "not known"
 }
 
@@ -637,7 +649,7 @@ void record_with_side(ThreadTracer* t, RecordKind kind, void* p, uint64_t size, 
   r[0].stack = stack;
   r[0].kind = kind;
   r[1].address = usable;
-  r[1].size = live_total();
+  r[1].size = live_high_since_last_record(t);
   r[1].stack = 0;
   r[1].kind = RecordKind::kSideValues;
   g_writer->push_pair(t->ring, r);
