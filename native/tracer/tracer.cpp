@@ -460,14 +460,18 @@ PyObjectArenaAllocator g_original_arena;
 
 // Stamps the record as it is published (see CaptureWriter::push); `ticks` only when the time must be
 // an earlier one (a raw realloc's release of the old block).
-inline void record(ThreadTracer* t, RecordKind kind, void* address, uint64_t size, uint32_t stack, uint64_t ticks = 0) noexcept {
+inline RawRecord raw_record(RecordKind kind, uint64_t address, uint64_t size, uint32_t stack, uint64_t ticks) noexcept {
   RawRecord r;
   r.ticks = ticks;
-  r.address = reinterpret_cast<uint64_t>(address);
+  r.address = address;
   r.size = size;
   r.stack = stack;
   r.kind = kind;
-  g_writer->push(t->ring, r, ticks == 0);
+  return r;
+}
+
+inline void record(ThreadTracer* t, RecordKind kind, void* address, uint64_t size, uint32_t stack, uint64_t ticks = 0) noexcept {
+  g_writer->push(t->ring, raw_record(kind, reinterpret_cast<uint64_t>(address), size, stack, ticks), ticks == 0);
 }
 
 // pymalloc hands requests above its threshold to PyMem_RawMalloc, i.e. to our RAW hook: while a
@@ -548,12 +552,7 @@ void* hook_realloc(void* ctx, void* ptr, size_t size) {
 void record_arena(RecordKind kind, void* p, size_t size) noexcept {
   ThreadTracer* t = this_thread();
   if (!t) return;
-  RawRecord r;
-  r.ticks = 0;  // stamped when pushed
-  r.address = reinterpret_cast<uint64_t>(p);
-  r.size = size;
-  r.stack = 0;
-  r.kind = kind;
+  RawRecord r = raw_record(kind, reinterpret_cast<uint64_t>(p), size, 0, 0);  // stamped when pushed
   if (t->deferring && t->deferred_count < 4) {
     t->deferred[t->deferred_count++] = r;
   } else {
@@ -642,16 +641,9 @@ uint32_t sampled_stack(ThreadTracer* t) noexcept {
 // stamp (RecordKind::kSideValues).
 void record_with_side(ThreadTracer* t, RecordKind kind, void* p, uint64_t size, uint32_t stack, uint64_t ticks, uint64_t usable) noexcept {
   if (!counting_live()) return record(t, kind, p, size, stack, ticks);
-  RawRecord r[2];
-  r[0].ticks = r[1].ticks = ticks ? ticks : read_ticks();
-  r[0].address = reinterpret_cast<uint64_t>(p);
-  r[0].size = size;
-  r[0].stack = stack;
-  r[0].kind = kind;
-  r[1].address = usable;
-  r[1].size = live_high_since_last_record(t);
-  r[1].stack = 0;
-  r[1].kind = RecordKind::kSideValues;
+  if (!ticks) ticks = read_ticks();
+  RawRecord r[2] = {raw_record(kind, reinterpret_cast<uint64_t>(p), size, stack, ticks),
+                    raw_record(RecordKind::kSideValues, usable, live_high_since_last_record(t), 0, ticks)};
   g_writer->push_pair(t->ring, r);
 }
 

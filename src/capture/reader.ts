@@ -15,7 +15,7 @@ import { toNumber } from './long';
 import { checkFrame, findBatchField, findCompressedField } from './wire-check';
 import { lz4DecodeBlock, lz4MaxDecodedSize } from './lz4';
 import { nativePasses } from '../analysis/native-passes';
-import { ExactPeak, withSampleWeights } from './sampling';
+import { ExactPeak, ExactPeakTracker, withSampleWeights } from './sampling';
 import { defaultReadWorkerFile, takeStartedReadWorker, WORKER_MIN_BYTES } from './read-worker-start';
 
 import cap = pymemprof.capture;
@@ -296,7 +296,8 @@ async function readFrames(
     bytesRead: 0,
   };
   // Sampled captures: weighted sizes for every reader, and the peak from the exact live bytes.
-  visitor = withSampleWeights(visitor, (p) => (result.exactPeak = p));
+  const exact: { tracker: ExactPeakTracker | null } = { tracker: null };
+  visitor = withSampleWeights(visitor, exact);
 
   let buf = Buffer.allocUnsafe(Math.min(chunkSize, Math.max(16, fileSize)));
   let bufStart = 0; // file offset of buf[0]
@@ -519,6 +520,7 @@ async function readFrames(
     result.truncated = true;
     result.warnings.push(`${path}: capture has no trailer (truncated: trailer missing); the traced program may not have finished`);
   }
+  if (exact.tracker) result.exactPeak = exact.tracker.result();
   return result;
 }
 

@@ -95,26 +95,22 @@ export class ExactPeakTracker {
 }
 
 /**
- * A visitor that weights the batches of a sampled capture before `next` sees them; with `onExactPeak`,
- * it also follows the exact peak (ExactPeakTracker) and reports it after every batch.
+ * A visitor that weights the batches of a sampled capture before `next` sees them; with `exact`, it
+ * also puts an ExactPeakTracker there (sampled captures only) and feeds it the batches as recorded.
  */
-export function withSampleWeights(next: CaptureVisitor, onExactPeak?: (p: ExactPeak | null) => void): CaptureVisitor {
+export function withSampleWeights(next: CaptureVisitor, exact?: { tracker: ExactPeakTracker | null }): CaptureVisitor {
   let sampleBytes = 0;
-  let tracker: ExactPeakTracker | null = null;
   return {
     ...next,
     header: (h: CaptureHeader) => {
       sampleBytes = h.sampleBytes;
-      if (sampleBytes > 0 && onExactPeak) tracker = new ExactPeakTracker(sampleBytes);
+      if (sampleBytes > 0 && exact) exact.tracker = new ExactPeakTracker(sampleBytes);
       next.header?.(h);
     },
     batch: next.batch
       ? (b) => {
           if (sampleBytes > 0) {
-            if (tracker) {
-              tracker.batch(b);
-              onExactPeak!(tracker.result());
-            }
+            exact?.tracker?.batch(b);
             weightSampledBatch(b, sampleBytes);
           }
           return next.batch!(b);
