@@ -582,7 +582,7 @@ function markdown(all, m, command, opts) {
       L.push('much of its time in the kernel when glibc\'s malloc keeps returning freed memory to the system and');
       L.push('mapping it again (on fib_bigints most of the plain wall time is system time, and');
       L.push('`GLIBC_TUNABLES=glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=33554432` removes');
-      L.push('it); run by pymemprof, the program lives in a Node process where that churn does not show.', '');
+      L.push('it); run by pymemprof, the churn can disappear: glibc adapts its thresholds to the whole process\'s', 'allocations and frees, the tracer\'s own buffers included.', '');
     }
     L.push('Fixed startup cost (median wall time of the empty program, seconds): ' +
       tools.map((t) => `${label(t)} ${fmt(v.startup[t], 3)}`).join(', ') + '.', '');

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 /**
  * Files from this size up are read on a worker thread (reader.ts re-exports it): its start-up costs
@@ -32,7 +32,10 @@ export function prestartReadWorker(path: string, script = defaultReadWorkerFile(
   if (waiting || script === null) return;
   const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
   if (size < WORKER_MIN_BYTES) return;
-  const worker = new Worker(script, { workerData: { pymemprofRead: true, deferred: true } });
+  // node:worker_threads only here: the CLI imports this module for every command, `run` included.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker: WorkerClass } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const worker = new WorkerClass(script, { workerData: { pymemprofRead: true, deferred: true } });
   worker.unref();
   worker.on('error', () => {}); // once taken, the reader listens too; before that, nobody waits for it
   waiting = { script, worker };

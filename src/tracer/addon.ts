@@ -16,11 +16,11 @@ export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 
 /** A stable name for one interpreter installation: version plus where its libpython lives. */
 export function addonKey(p: PythonInfo): string {
-  // node:crypto only here: loading it costs every report ~10 ms (readers need only the reader addon's path).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const crypto = require('node:crypto') as typeof import('node:crypto');
-  const hash = crypto.createHash('sha256').update(fs.realpathSync(p.libpython)).digest('hex').slice(0, 10);
-  return `cp${p.major}${p.minor}-${hash}`;
+  // FNV-1a (64 bits) of the path: a name, not a secret, and node:crypto's loading alone cost every
+  // run ~6 ms.
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(fs.realpathSync(p.libpython))) h = ((h ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return `cp${p.major}${p.minor}-${h.toString(16).padStart(16, '0').slice(0, 10)}`;
 }
 
 function writable(dir: string): boolean {
@@ -50,8 +50,13 @@ export function addonFile(p: PythonInfo): string {
   return path.join(addonDir(p), 'build', 'Release', 'pymemprof.node');
 }
 
+/** The traced process's executable, built with the addon (native/binding/launcher.cpp). */
+export function launcherFile(addonDirectory: string): string {
+  return path.join(addonDirectory, 'build', 'Release', 'pymemprof-launch');
+}
+
 /** What each addon is built from (CMakeLists.txt): a change to the other addon's sources leaves it current. */
-const TRACER_SOURCES = ['native/tracer', 'native/capture', 'native/third_party', 'native/binding/addon.cpp', 'CMakeLists.txt'];
+const TRACER_SOURCES = ['native/tracer', 'native/capture', 'native/third_party', 'native/binding/addon.cpp', 'native/binding/launcher.cpp', 'CMakeLists.txt'];
 const READER_SOURCES = ['native/reader', 'native/capture', 'native/binding/reader_addon.cpp', 'CMakeLists.txt'];
 
 /** Newest modification time of the given native sources: a cached addon older than them is rebuilt. */
@@ -77,7 +82,7 @@ function isCurrent(file: string, sources: readonly string[]): boolean {
 }
 
 export function isAddonCurrent(p: PythonInfo): boolean {
-  return isCurrent(addonFile(p), TRACER_SOURCES);
+  return isCurrent(addonFile(p), TRACER_SOURCES) && fs.existsSync(launcherFile(addonDir(p)));
 }
 
 export function isReaderAddonCurrent(): boolean {
@@ -91,6 +96,7 @@ export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {
     {
       dir,
       file: addonFile(p),
+      also: launcherFile(dir),
       what: `the native addon for Python ${p.version}`,
       sources: TRACER_SOURCES,
       cmakeArgs: [`--CDPYTHON_INCLUDE_DIR=${p.includeDir}`, `--CDPYTHON_LIBRARY=${p.libpython}`, `--CDPYTHON_VERSION=${p.version}`],
@@ -110,13 +116,16 @@ export function ensureReaderAddon(log: (line: string) => void = () => {}): strin
 interface BuildSpec {
   dir: string;
   file: string;
+  /** Another file the build makes: missing, the build is redone. */
+  also?: string;
   what: string;
   sources: readonly string[];
   cmakeArgs: string[];
 }
 
 function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
-  if (isCurrent(spec.file, spec.sources)) return;
+  const done = () => isCurrent(spec.file, spec.sources) && (spec.also === undefined || fs.existsSync(spec.also));
+  if (done()) return;
   const dir = spec.dir;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   // Concurrent runs (or test workers) wanting the same new addon: one builds, the others wait.
@@ -135,7 +144,7 @@ function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
     }
   }
   try {
-    if (!isCurrent(spec.file, spec.sources)) build(spec, log);
+    if (!done()) build(spec, log);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }
@@ -158,7 +167,7 @@ function build(spec: BuildSpec, log: (line: string) => void): void {
     ...spec.cmakeArgs,
   ];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: PACKAGE_ROOT, maxBuffer: 64 * 1024 * 1024 });
-  const built = r.status === 0 && fs.existsSync(file);
+  const built = r.status === 0 && fs.existsSync(file) && (spec.also === undefined || fs.existsSync(spec.also));
   fs.writeFileSync(path.join(dir, 'build.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);
   if (!built) {
     const tail = oneLine(`${r.stderr || ''} ${r.stdout || ''}`.split('\n').filter((l) => /error|Error|not found/.test(l)).slice(-3).join(' | '));

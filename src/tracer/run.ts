@@ -9,8 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PymemprofError, oneLine } from '../errors';
 import type { StatsJson } from '../analysis/compute-stats';
-import { ensureAddon } from './addon';
-import type { ChildOptions, ChildStatus } from './child';
+import { ensureAddon, launcherFile } from './addon';
 import { checkSupported, defaultPython, queryPython } from './python';
 
 export interface RunOptions {
@@ -97,10 +96,11 @@ function checkOutputWritable(file: string): void {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new PymemprofError(`-o ${file}: is a directory; give a file name`, 'BAD_OUTPUT', 2);
 }
 
-/** The compiled child entry, also when this module runs from src/ (tests importing TypeScript). */
-function childScript(): string {
-  if (__filename.endsWith('.js')) return path.join(__dirname, 'child.js');
-  return path.resolve(__dirname, '..', '..', 'dist', 'tracer', 'child.js');
+/** What the traced process (native/binding/launcher.cpp) writes to its status file. */
+interface ChildStatus {
+  capture?: string;
+  error?: string;
+  code?: string;
 }
 
 export async function run(options: RunOptions): Promise<RunResult> {
@@ -117,29 +117,13 @@ export async function run(options: RunOptions): Promise<RunResult> {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pymemprof-run-'));
   const statusFile = path.join(tmp, 'status.json');
-  const childOptions: ChildOptions = {
-    addonDir,
-    libpython: python.libpython,
-    executable: python.executable,
-    argv,
-    capture: output,
-    sampleBytes: options.sampleBytes,
-    statusFile,
-  };
-  // The traced process is a Node process that never opens a TLS connection, yet Node parses the
-  // NODE_EXTRA_CA_CERTS bundle at start-up (tens of ms): the child starts without it and puts it
-  // back before Python starts, so the program sees the caller's environment unchanged.
-  const env = { ...(options.env ?? process.env) };
-  if (env.NODE_EXTRA_CA_CERTS !== undefined) {
-    childOptions.nodeExtraCaCerts = env.NODE_EXTRA_CA_CERTS;
-    delete env.NODE_EXTRA_CA_CERTS;
-  }
-  const optionsFile = path.join(tmp, 'options.json');
-  fs.writeFileSync(optionsFile, JSON.stringify(childOptions));
+  // The traced process is the addon's launcher executable, not a Node process: no Node start-up
+  // (tens of ms, more with NODE_EXTRA_CA_CERTS) in front of the program.
+  const launcherArgs = [statusFile, output, String(options.sampleBytes ?? 0), python.libpython, python.executable, '--', ...argv];
   try {
-    const child = spawn(process.execPath, [childScript(), optionsFile], {
+    const child = spawn(launcherFile(addonDir), launcherArgs, {
       cwd,
-      env,
+      env: options.env ?? process.env,
       stdio: options.stdio ?? 'inherit',
     });
     options.onSpawn?.(child);
@@ -172,6 +156,12 @@ export async function run(options: RunOptions): Promise<RunResult> {
     }
     return { capturePath, ending, stats, warnings };
   } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // Not fs.rmSync: its first use loads a module (a few ms) for one file.
+    try {
+      fs.unlinkSync(statusFile);
+    } catch {
+      // never written (the process did not start)
+    }
+    fs.rmdirSync(tmp);
   }
 }

@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { analyzeStats } from '../../src/analysis/compute-stats';
-// The Node API from dist/: run() spawns dist/tracer/child.js next to itself (see the report: from
-// src/ it would look for src/tracer/child.js, which does not exist).
+// The Node API as a package user gets it, from dist/.
 import { run } from '../../dist/index';
 import { anyPython, describeEachPython } from '../helpers/pythons';
 import { expectStatus, FIXTURES, fixture, lastJson, plain, tempDir, traced } from './util';
@@ -161,10 +160,8 @@ describeEachPython('endings and environment', (py) => {
   });
 });
 
-// BUG (reported): run() imported from src/ (as vitest does) spawns `src/tracer/child.js` — the
-// path is derived from __dirname — which does not exist next to the .ts sources; the child node
-// process dies with "Cannot find module" and run() resolves as if the program had exited with
-// status 1 ("no capture was written") instead of failing with a clear error.
+// run() imported from src/ (as vitest does) once looked for its child script next to the .ts
+// sources and failed as if the program had exited with status 1.
 describe('Node API imported from src/', () => {
   test('run() from src/index works too (or fails with a clear error)', async () => {
     const py = anyPython();
@@ -182,7 +179,7 @@ describe('Node API imported from src/', () => {
 });
 
 describe('environment', () => {
-  test('the program sees the caller environment, NODE_EXTRA_CA_CERTS included (the child Node process starts without it)', async () => {
+  test('the program sees the caller environment, NODE_EXTRA_CA_CERTS included', async () => {
     const py = anyPython();
     if (!py) return;
     const dir = tempDir('env');

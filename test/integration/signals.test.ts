@@ -140,15 +140,15 @@ describeEachPython('crash and signal endings', (py) => {
   test('SIGKILL from another process: status 137 as under plain python; the capture holds what came before', async () => {
     // Plain: the ready line carries the interpreter's pid.
     const p = spawnWatched(py.path, [ENDING, 'wait']);
-    // CLI: the program's os.getpid() is the traced process, the CLI's child (a Node process that
-    // embeds the interpreter), not the CLI itself.
+    // CLI: the program's os.getpid() is the traced process, the CLI's child (the addon's launcher,
+    // which embeds the interpreter), not the CLI itself.
     const t = cliWatched(['run', '-o', out('kill.bin'), '--python', py.path, ENDING, 'wait']);
     const [pr, tr] = await Promise.all([p.ready, t.ready]);
     expect(pr.pid).toBe(p.child.pid);
     expect(tr.pid).not.toBe(t.child.pid);
     const ppid = /^PPid:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${tr.pid}/status`, 'utf8'))![1];
     expect(Number(ppid)).toBe(t.child.pid);
-    expect(fs.readFileSync(`/proc/${tr.pid}/cmdline`, 'utf8')).toContain('child.js');
+    expect(fs.readFileSync(`/proc/${tr.pid}/cmdline`, 'utf8')).toContain('pymemprof-launch');
     await sleep(SETTLE_MS);
     process.kill(pr.pid, 'SIGKILL');
     process.kill(tr.pid, 'SIGKILL');
