@@ -71,10 +71,24 @@ export async function analyzeStats(path: string, options: ReadOptions = {}): Pro
     ...peakFields(header.sampleBytes, f.peakBytes, f.peakTimeUs, read.exactPeak),
     end_bytes: f.liveBytes,
     threads,
-    top_peak_locations: reducer.peakLocations(TOP_PEAK_LOCATIONS),
+    top_peak_locations: await peakLocations(path, options, reducer, header.sampleBytes > 0 ? read.exactPeak : null),
   };
   roundSampledStats(stats);
   return { stats, warnings, read, reducer, tables };
+}
+
+/**
+ * The top locations at the peak. A sampled capture with the tracer's exact live bytes: at the
+ * moment of their peak, read again (a sampled capture holds few records) with the snapshot taken
+ * there; the samples' own high-water mark is an estimate's maximum, a moment noise picks,
+ * where a large block of the real peak may already be gone.
+ */
+async function peakLocations(path: string, options: ReadOptions, reducer: StatsReducer, exact: ExactPeak | null | undefined): Promise<PeakLocation[]> {
+  if (!exact) return reducer.peakLocations(TOP_PEAK_LOCATIONS);
+  const tables = new CaptureTables();
+  const atPeak = new StatsReducer(tables, { snapshotAfterRecords: exact.afterRecords });
+  await readCapture(path, withTables(tables, { batch: (b) => atPeak.add(b) }), { ...options, reuseBatches: true });
+  return atPeak.peakLocations(TOP_PEAK_LOCATIONS);
 }
 
 /** peak_bytes, peak_time_ms and (sampled captures with exact live bytes) sampled_peak_bytes, in that order. */

@@ -64,6 +64,14 @@ function changeNode(nodes: Float64Array, n: number, bytes: number, blocks: numbe
 export interface StatsReducerOptions {
   /** Use the native kernel when it is built (default true; see native-passes.ts). */
   native?: boolean;
+  /**
+   * Take the "at the peak" snapshot right after this many records instead of at the high-water mark
+   * of the stream's own bytes, which is then not tracked (the figures' peak is meaningless). For
+   * sampled captures, whose exact peak the tracer's live-byte counts place (ExactPeak.afterRecords)
+   * where the samples' own high-water mark may not be. TypeScript pass only: sampled captures are
+   * small.
+   */
+  snapshotAfterRecords?: number;
 }
 
 export class StatsReducer {
@@ -94,10 +102,16 @@ export class StatsReducer {
    */
   private nodes: Float64Array = new Float64Array(1024 * NODE_STRIDE);
 
+  /** StatsReducerOptions.snapshotAfterRecords (-1: none, or taken already). */
+  private snapshotAfter: number;
+
   constructor(tables: CaptureTables, options: StatsReducerOptions = {}) {
     this.tables = tables;
-    const passes = options.native === false ? null : nativePasses();
+    this.snapshotAfter = options.snapshotAfterRecords ?? -1;
+    const passes = options.native === false || this.snapshotAfter >= 0 ? null : nativePasses();
     this.kernel = passes ? new passes.StatsPass() : null;
+    // No live-bytes high-water mark: the snapshot's generation moves only there.
+    if (this.snapshotAfter >= 0) this.peakBytes = Infinity;
   }
 
   /** True when the native kernel runs this pass. */
@@ -136,6 +150,19 @@ export class StatsReducer {
       this.kernel.add(b.kind, b.address, b.size, b.stack, b.timeUs, b.count, this.tables.maxNodeId);
       return;
     }
+    const at = this.snapshotAfter - this.records;
+    if (this.snapshotAfter >= 0 && at >= 0 && at <= b.count) {
+      this.addRecords(b, 0, at);
+      this.peakGen++;
+      this.snapshotAfter = -1;
+      this.addRecords(b, at, b.count);
+    } else {
+      this.addRecords(b, 0, b.count);
+    }
+  }
+
+  /** Records [from, to) of a batch. */
+  private addRecords(b: DecodedBatch, from: number, to: number): void {
     const { kind, address, size, stack, timeUs } = b;
     const live = this.live;
     const maxNode = this.tables.maxNodeId;
@@ -151,8 +178,7 @@ export class StatsReducer {
     let peakBytes = this.peakBytes;
     let peakTimeUs = this.peakTimeUs;
     let peakGen = this.peakGen;
-    const n = b.count;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const k = kind[i]!;
       if (k >= 4 && k <= 6) {
         // FREE_*: bytes only fall, no new peak possible.
@@ -189,7 +215,7 @@ export class StatsReducer {
         peakGen++;
       }
     }
-    this.records += n;
+    this.records += to - from;
     this.allocations = allocations;
     this.frees = frees;
     this.resizes = resizes;
@@ -200,7 +226,7 @@ export class StatsReducer {
     this.peakBytes = peakBytes;
     this.peakTimeUs = peakTimeUs;
     this.peakGen = peakGen;
-    if (n > 0) this.lastTimeUs = timeUs[n - 1]!;
+    if (to > from) this.lastTimeUs = timeUs[to - 1]!;
   }
 
   figures(): StatsFigures {

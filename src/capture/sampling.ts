@@ -40,6 +40,13 @@ export interface ExactPeak {
   timeUs: number;
   /** The process's live bytes at that moment, exact, as usable sizes. */
   liveUsableBytes: number;
+  /**
+   * Where the peak lies in the capture's records: right after this many of them (every kind counts,
+   * in order). The record that carried the highest live bytes is included when it is an allocation
+   * or resize, left out when it is a free (its live bytes are the highest since the thread's
+   * previous sampled record, reached before the free).
+   */
+  afterRecords: number;
 }
 
 export class ExactPeakTracker {
@@ -50,6 +57,8 @@ export class ExactPeakTracker {
   /** Allocation and free records, and those without live bytes (a side record lost to a full ring). */
   private records = 0;
   private unknown = 0;
+  /** Records of every kind in the batches before this one. */
+  private before = 0;
 
   constructor(private readonly sampleBytes: number) {}
 
@@ -83,8 +92,11 @@ export class ExactPeakTracker {
         continue;
       }
       const e = live - this.roundingSum;
-      if (this.best === null || e > this.best.bytes) this.best = { bytes: e, timeUs: timeUs[i]!, liveUsableBytes: live };
+      if (this.best === null || e > this.best.bytes) {
+        this.best = { bytes: e, timeUs: timeUs[i]!, liveUsableBytes: live, afterRecords: this.before + i + (k >= 4 && k <= 6 ? 0 : 1) };
+      }
     }
+    this.before += n;
   }
 
   /** Null unless nearly every record had its live bytes (a capture that lost them could miss the peak). */

@@ -161,6 +161,27 @@ describeEachPython('sampled peak from exact live bytes', (py) => {
     expect(d.stats.peak_bytes).toBeGreaterThan(0);
   }, 120_000);
 
+  // The locations at the peak are taken at the exact peak's moment: both 20 MB blocks, not the
+  // plateau's small objects where the samples' own high-water mark often falls at this N.
+  test('top locations at the exact peak: the moment the live bytes were highest, not the samples\' maximum', async () => {
+    const moment = fixture('sampling_moment.py');
+    const lines = fs.readFileSync(moment, 'utf8').split('\n');
+    const lineOf = (text: string) => lines.findIndex((l) => l.startsWith(text)) + 1;
+    const [first, second, many] = [lineOf('first ='), lineOf('second ='), lineOf('many =')];
+    for (let run = 0; run < 3; run++) {
+      const out = path.join(dir, `moment${run}.bin`);
+      const r = await cli(['run', '-q', '--sample-bytes', '1048576', '-o', out, '--python', py.path, moment]);
+      expectStatus(r, 0, `moment run ${run}`);
+      const s = await analyzeStats(out);
+      expect(s.read.exactPeak, 'exact live bytes recorded').toBeTruthy();
+      const at = (line: number) => s.stats.top_peak_locations.find((l) => l.file === moment && l.line === line)?.bytes ?? 0;
+      const where = JSON.stringify(s.stats.top_peak_locations.slice(0, 4).map((l) => [l.line, l.bytes]));
+      expect(at(first), where).toBeGreaterThan(19_000_000);
+      expect(at(second), where).toBeGreaterThan(19_000_000);
+      expect(at(many), where).toBeLessThan(1_000_000);
+    }
+  }, 120_000);
+
   // mimalloc's blocks are not malloc's: no exact count, and no crash.
   test.runIf(py.minor >= 13)('PYTHONMALLOC=mimalloc falls back to the samples', async () => {
     const out = path.join(dir, 'mimalloc.bin');

@@ -106,7 +106,9 @@ describe('ExactPeakTracker', () => {
     const candidates = [10_000 - r12, 15_016 - r12 - r16, 14_984 - r16, 15_500 - r16 - r100];
     const best = Math.max(...candidates);
     const at = candidates.indexOf(best);
-    expect(t.result()).toEqual({ bytes: Math.round(best), timeUs: [1, 2, 3, 5][at], liveUsableBytes: [10_000, 15_016, 14_984, 15_500][at] });
+    // afterRecords: records (of every kind: the arena's too) up to the peak; an allocation's own
+    // record is included, a free's is not (records 0, 1 | 2, 3, 4).
+    expect(t.result()).toEqual({ bytes: Math.round(best), timeUs: [1, 2, 3, 5][at], liveUsableBytes: [10_000, 15_016, 14_984, 15_500][at], afterRecords: [1, 2, 2, 5][at] });
   });
 
   it('gives nothing when the capture lacks the live bytes', () => {

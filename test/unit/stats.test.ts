@@ -155,6 +155,63 @@ describe('computeStats', () => {
     red.forEachNodeNow((n, b, c) => (now[n] = [b, c]));
     expect(now).toEqual({ 1: [1, 1], 2: [7, 1] });
   });
+
+  it('snapshotAfterRecords: the snapshot is what was live after that many records, wherever the batches split', () => {
+    // A random stream over 12 stack nodes; the snapshot after k records must equal the live state of
+    // a reducer that saw those k only, for k at batch starts, ends and middles, frees included.
+    const r = rng(7);
+    const records: TestRecord[] = [];
+    const live: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (live.length > 0 && r() < 0.45) {
+        const a = live.splice(Math.floor(r() * live.length), 1)[0]!;
+        records.push({ kind: KIND.FREE_OBJ, address: a, timeUs: i });
+      } else {
+        const a = 16 * (1 + i);
+        live.push(a);
+        records.push({ kind: KIND.ALLOC_OBJ, address: a, size: 1 + Math.floor(r() * 4000), stack: 1 + Math.floor(r() * 12), timeUs: i });
+      }
+    }
+    const tables = new CaptureTables();
+    tables.addStackNodes({ id: [...Array(12).keys()].map((i) => i + 1), parent: Array(12).fill(0), code: Array(12).fill(1), offset: Array(12).fill(0) });
+    const feed = (red: StatsReducer, rs: TestRecord[], batchSize: number) => {
+      for (let o = 0; o < rs.length; o += batchSize) {
+        const part = rs.slice(o, o + batchSize);
+        red.add({
+          count: part.length,
+          kind: Uint8Array.from(part.map((x) => x.kind)),
+          address: Float64Array.from(part.map((x) => x.address)),
+          size: Float64Array.from(part.map((x) => x.size ?? 0)),
+          stack: Uint32Array.from(part.map((x) => x.stack ?? 0)),
+          thread: Uint32Array.from(part.map(() => 1)),
+          timeUs: Float64Array.from(part.map((x) => x.timeUs)),
+          baseTimeUs: 0,
+        });
+      }
+    };
+    const state = (each: (fn: (n: number, b: number, c: number) => void) => void) => {
+      const out: Record<number, [number, number]> = {};
+      each((n, b, c) => (out[n] = [b, c]));
+      return out;
+    };
+    for (const k of [0, 1, 499, 500, 501, 1234, 2999, 3000]) {
+      const upTo = new StatsReducer(tables);
+      feed(upTo, records.slice(0, k), 500);
+      const expected = state((fn) => upTo.forEachNodeNow(fn));
+      for (const batchSize of [500, 97, 3000]) {
+        const at = new StatsReducer(tables, { snapshotAfterRecords: k });
+        feed(at, records, batchSize);
+        expect(state((fn) => at.forEachNodeAtPeak(fn)), `record ${k}, batches of ${batchSize}`).toEqual(expected);
+        expect(at.figures().records).toBe(records.length);
+      }
+    }
+    // And it differs from the high-water mark's snapshot for a record past the peak (the test bites).
+    const hw = new StatsReducer(tables);
+    feed(hw, records, 500);
+    const atEnd = new StatsReducer(tables, { snapshotAfterRecords: 3000 });
+    feed(atEnd, records, 500);
+    expect(state((fn) => atEnd.forEachNodeAtPeak(fn))).not.toEqual(state((fn) => hw.forEachNodeAtPeak(fn)));
+  });
 });
 
 describe('LiveTable', () => {
