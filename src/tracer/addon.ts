@@ -82,28 +82,31 @@ function isCurrent(file: string, sources: readonly string[]): boolean {
 }
 
 export function isAddonCurrent(p: PythonInfo): boolean {
-  return isCurrent(addonFile(p), TRACER_SOURCES) && fs.existsSync(launcherFile(addonDir(p)));
+  return isBuilt(tracerSpec(p));
 }
 
 export function isReaderAddonCurrent(): boolean {
   return isCurrent(readerAddonFile(), READER_SOURCES);
 }
 
+/** The tracer's addon and launcher for this interpreter. */
+function tracerSpec(p: PythonInfo): BuildSpec {
+  const dir = addonDir(p);
+  return {
+    dir,
+    file: addonFile(p),
+    also: launcherFile(dir),
+    what: `the native addon for Python ${p.version}`,
+    sources: TRACER_SOURCES,
+    cmakeArgs: [`--CDPYTHON_INCLUDE_DIR=${p.includeDir}`, `--CDPYTHON_LIBRARY=${p.libpython}`, `--CDPYTHON_VERSION=${p.version}`],
+  };
+}
+
 /** Builds the addon for this interpreter unless a current one is cached. `log` gets progress lines. */
 export function ensureAddon(p: PythonInfo, log: (line: string) => void = () => {}): string {
-  const dir = addonDir(p);
-  ensureBuilt(
-    {
-      dir,
-      file: addonFile(p),
-      also: launcherFile(dir),
-      what: `the native addon for Python ${p.version}`,
-      sources: TRACER_SOURCES,
-      cmakeArgs: [`--CDPYTHON_INCLUDE_DIR=${p.includeDir}`, `--CDPYTHON_LIBRARY=${p.libpython}`, `--CDPYTHON_VERSION=${p.version}`],
-    },
-    log,
-  );
-  return dir;
+  const spec = tracerSpec(p);
+  ensureBuilt(spec, log);
+  return spec.dir;
 }
 
 /** Builds the report passes' addon unless a current one is cached; returns its file. */
@@ -123,9 +126,13 @@ interface BuildSpec {
   cmakeArgs: string[];
 }
 
+/** Both files there (the other one made by the same build) and the addon newer than its sources. */
+function isBuilt(spec: BuildSpec): boolean {
+  return isCurrent(spec.file, spec.sources) && (spec.also === undefined || fs.existsSync(spec.also));
+}
+
 function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
-  const done = () => isCurrent(spec.file, spec.sources) && (spec.also === undefined || fs.existsSync(spec.also));
-  if (done()) return;
+  if (isBuilt(spec)) return;
   const dir = spec.dir;
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   // Concurrent runs (or test workers) wanting the same new addon: one builds, the others wait.
@@ -144,7 +151,7 @@ function ensureBuilt(spec: BuildSpec, log: (line: string) => void): void {
     }
   }
   try {
-    if (!done()) build(spec, log);
+    if (!isBuilt(spec)) build(spec, log);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
   }

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as protobuf from 'protobufjs/minimal';
 import { pymemprof } from '../../src/capture/generated/capture';
-import { kindHasSize, kindHasStack } from '../../src/capture/batch-decoder';
+import { DecodedBatch, kindHasSize, kindHasStack } from '../../src/capture/batch-decoder';
 import { AddressEncoder } from '../../src/capture/address-model';
 
 import cap = pymemprof.capture;
@@ -30,6 +30,20 @@ export interface TestRecord {
   stack?: number;
   thread?: number;
   timeUs: number;
+}
+
+/** Records as a reducer receives them, decoded (thread 1 unless given). */
+export function decodedBatch(records: TestRecord[]): DecodedBatch {
+  return {
+    count: records.length,
+    kind: Uint8Array.from(records, (r) => r.kind),
+    address: Float64Array.from(records, (r) => r.address),
+    size: Float64Array.from(records, (r) => r.size ?? 0),
+    stack: Uint32Array.from(records, (r) => r.stack ?? 0),
+    thread: Uint32Array.from(records, (r) => r.thread ?? 1),
+    timeUs: Float64Array.from(records, (r) => r.timeUs),
+    baseTimeUs: 0,
+  };
 }
 
 export interface TestCode {

@@ -5,7 +5,7 @@ import { analyzeStats, computeStats } from '../../src/analysis/compute-stats';
 import { LiveTable } from '../../src/analysis/live-table';
 import { StatsReducer } from '../../src/analysis/stats';
 import { BadCaptureError } from '../../src/errors';
-import { CaptureBuilder, cleanupTemp, TestRecord } from '../helpers/capture-builder';
+import { CaptureBuilder, cleanupTemp, decodedBatch, TestRecord } from '../helpers/capture-builder';
 import { rng } from '../helpers/random';
 
 afterAll(cleanupTemp);
@@ -119,19 +119,7 @@ describe('computeStats', () => {
     const tables = new CaptureTables();
     tables.addStackNodes({ id: [1, 2], parent: [0, 0], code: [1, 1], offset: [0, 0] });
     const red = new StatsReducer(tables);
-    const batch = (records: TestRecord[]) => {
-      const n = records.length;
-      red.add({
-        count: n,
-        kind: Uint8Array.from(records.map((r) => r.kind)),
-        address: Float64Array.from(records.map((r) => r.address)),
-        size: Float64Array.from(records.map((r) => r.size ?? 0)),
-        stack: Uint32Array.from(records.map((r) => r.stack ?? 0)),
-        thread: Uint32Array.from(records.map(() => 1)),
-        timeUs: Float64Array.from(records.map((r) => r.timeUs)),
-        baseTimeUs: 0,
-      });
-    };
+    const batch = (records: TestRecord[]) => red.add(decodedBatch(records));
     batch([
       { kind: KIND.ALLOC_RAW, address: 16, size: 100, stack: 1, timeUs: 1 },
       { kind: KIND.FREE_RAW, address: 16, timeUs: 2 },
@@ -175,19 +163,7 @@ describe('computeStats', () => {
     const tables = new CaptureTables();
     tables.addStackNodes({ id: [...Array(12).keys()].map((i) => i + 1), parent: Array(12).fill(0), code: Array(12).fill(1), offset: Array(12).fill(0) });
     const feed = (red: StatsReducer, rs: TestRecord[], batchSize: number) => {
-      for (let o = 0; o < rs.length; o += batchSize) {
-        const part = rs.slice(o, o + batchSize);
-        red.add({
-          count: part.length,
-          kind: Uint8Array.from(part.map((x) => x.kind)),
-          address: Float64Array.from(part.map((x) => x.address)),
-          size: Float64Array.from(part.map((x) => x.size ?? 0)),
-          stack: Uint32Array.from(part.map((x) => x.stack ?? 0)),
-          thread: Uint32Array.from(part.map(() => 1)),
-          timeUs: Float64Array.from(part.map((x) => x.timeUs)),
-          baseTimeUs: 0,
-        });
-      }
+      for (let o = 0; o < rs.length; o += batchSize) red.add(decodedBatch(rs.slice(o, o + batchSize)));
     };
     const state = (each: (fn: (n: number, b: number, c: number) => void) => void) => {
       const out: Record<number, [number, number]> = {};
