@@ -126,13 +126,13 @@ const TOOLS = {
   plain: { label: () => 'plain', cmd: (py, wl) => [py, [wl]] },
   pymemprof: {
     label: () => 'pymemprof',
-    cmd: (py, wl, out) => [process.execPath, [pymemprofBin, 'run', '-q', '--python', py, '-o', out, wl]],
+    cmd: (py, wl, out) => [pymemprofBin, ['run', '-q', '--python', py, '-o', out, wl]],
     output: '.pymemprof.bin',
   },
   pymemprof_sampled: {
     label: (o) => `pymemprof --sample-bytes ${o.sampleBytes}`,
-    cmd: (py, wl, out, o) => [process.execPath,
-      [pymemprofBin, 'run', '-q', '--sample-bytes', String(o.sampleBytes), '--python', py, '-o', out, wl]],
+    cmd: (py, wl, out, o) => [pymemprofBin,
+      ['run', '-q', '--sample-bytes', String(o.sampleBytes), '--python', py, '-o', out, wl]],
     output: '.pymemprof-sampled.bin',
   },
   tracemalloc1: { label: () => 'tracemalloc 1 frame', cmd: (py, wl) => [py, ['-X', 'tracemalloc=1', wl]] },
@@ -189,7 +189,7 @@ const geomean = (xs) => (xs.length ? Math.exp(xs.reduce((a, x) => a + Math.log(x
 
 // `pymemprof stats --json` of a capture, reduced to what the accuracy comparison needs.
 function captureStats(file) {
-  const r = sh(process.execPath, [pymemprofBin, 'stats', '--json', file]);
+  const r = sh(pymemprofBin, ['stats', '--json', file]);
   if (r.status !== 0) return { error: (r.stderr || '').trim().split('\n').slice(-3).join(' | ') };
   const j = JSON.parse(r.stdout);
   return {
@@ -301,8 +301,8 @@ function benchVersion(spec, opts, tmp) {
       const last = accuracy.traced[accuracy.traced.length - 1];
       entry.events = { allocations: last.allocations, frees: last.frees };
       entry.sizes.pymemprof = fs.statSync(pmp).size;
-      report('pymemprof_stats', process.execPath, [pymemprofBin, 'stats', '--json', pmp]);
-      report('pymemprof_flamegraph', process.execPath, [pymemprofBin, 'flamegraph', '-o', html, pmp]);
+      report('pymemprof_stats', pymemprofBin, ['stats', '--json', pmp]);
+      report('pymemprof_flamegraph', pymemprofBin, ['flamegraph', '-o', html, pmp]);
       fs.rmSync(html, { force: true });
     }
     const mp = path.join(tmp, name + TOOLS.memray_pyalloc.output);
@@ -521,8 +521,8 @@ function markdown(all, m, command, opts) {
   L.push('Overhead of tracing every allocation — and of sampling them — side by side with tracemalloc and');
   L.push('memray, measured by `scripts/bench/run.js`. Wall time of the whole process, median of interleaved');
   L.push('runs; ratios are against the plain interpreter on the same workload; the geometric mean is over the');
-  L.push('workloads. pymemprof runs as users run it (`node bin/pymemprof.js run -q --python <venv python> -o FILE');
-  L.push('script.py`, and with `--sample-bytes N` for sampling), so its times include Node\'s start and the child');
+  L.push('workloads. pymemprof runs as users run it (`bin/pymemprof.js run -q --python <venv python> -o FILE`, the command');
+  L.push('that `npx pymemprof` runs, and with `--sample-bytes N` for sampling), so its times include Node\'s start and the child');
   L.push('process; that fixed cost is reported separately (the empty program) and is **not** subtracted, except');
   L.push('in the one column that says so. Also measured: how close a sampled capture comes to the full one,');
   L.push('capture sizes, and how long reports take against memray\'s.', '');

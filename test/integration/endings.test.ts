@@ -12,7 +12,7 @@ import { analyzeStats } from '../../src/analysis/compute-stats';
 // The Node API as a package user gets it, from dist/.
 import { run } from '../../dist/index';
 import { anyPython, describeEachPython } from '../helpers/pythons';
-import { expectStatus, FIXTURES, fixture, lastJson, plain, tempDir, traced } from './util';
+import { CLI, expectStatus, FIXTURES, fixture, lastJson, plain, spawnCollect, tempDir, traced } from './util';
 
 describeEachPython('endings and environment', (py) => {
   let dir: string;
@@ -190,6 +190,11 @@ describe('environment', () => {
       expectStatus(t, 0, 'traced');
       expect(JSON.parse(t.stdout)).toEqual(JSON.parse(p.stdout));
       expect(JSON.parse(t.stdout).NODE_EXTRA_CA_CERTS).toBe('/nonexistent/extra-ca.pem');
+      // The CLI's own Node never read the file (it makes no TLS connections; Node 20 parses the file
+      // at start and warns here when it cannot): run as a command, bin/pymemprof.js hides it.
+      expect(t.stderr).not.toContain('extra certs');
+      const direct = await spawnCollect(process.execPath, [CLI, '--version'], { env });
+      expect(direct.stderr).toContain('extra certs');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -78,9 +78,9 @@ export function spawnWatched(
   return watch(child, opts.timeoutMs);
 }
 
-/** `node bin/pymemprof.js ARGS`, watched. */
+/** `bin/pymemprof.js ARGS` run as a command, watched. */
 export function cliWatched(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; group?: boolean } = {}): Watched {
-  return spawnWatched(process.execPath, [CLI, ...args], opts);
+  return spawnWatched(CLI, args, opts);
 }
 
 /** The status a shell reports: the exit code, or 128 + the signal's number. */

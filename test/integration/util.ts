@@ -51,9 +51,9 @@ export function spawnCollect(
   });
 }
 
-/** `node bin/pymemprof.js ARGS` (the real CLI, from dist/). */
+/** `bin/pymemprof.js ARGS` run as a command, as npx runs it (the real CLI, from dist/). */
 export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<ProcResult> {
-  return spawnCollect(process.execPath, [CLI, ...args], opts);
+  return spawnCollect(CLI, args, opts);
 }
 
 /** `pymemprof run -q -o OUT --python PY TARGET...` */
