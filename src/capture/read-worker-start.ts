@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 
 /**
- * Files from this size up are read on a worker thread (reader.ts re-exports it): its start-up costs
- * a few tens of ms, and 256 KiB of a format 3-4 capture hold 0.3-3 M records (50-400 ms of decoding
- * on one thread).
+ * Files from this size up are read on a worker thread (reader.ts re-exports it). Its start-up (V8 and
+ * the reader's modules again, 60-100 ms of CPU) competes with the main thread's own on 2 cores: the
+ * benchmark's captures of 0.3-1.1 MB (0.1-5.5 M records) took 10-25% less time for `stats` and
+ * `flamegraph` without it (and the same for regex's 5.5 M records in 0.7 MB), those of 2.4 MB and
+ * more (json: 14 M records) 10-30% more.
  */
-export const WORKER_MIN_BYTES = 256 << 10;
+export const WORKER_MIN_BYTES = 2 << 20;
 
 /** The compiled worker script next to this module, or null (running from sources). */
 export function defaultReadWorkerFile(): string | null {

@@ -5,7 +5,6 @@
  * (pymemprof_reader.node, no libpython): built at install, cached under build/addons/reader/; the
  * report commands use it when it is there and current, else their TypeScript passes.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -173,6 +172,9 @@ function build(spec: BuildSpec, log: (line: string) => void): void {
     '--parallel', String(Math.max(1, os.cpus().length)),
     ...spec.cmakeArgs,
   ];
+  // node:child_process only here: the report commands load this module (readerAddonFile) and never build.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: PACKAGE_ROOT, maxBuffer: 64 * 1024 * 1024 });
   const built = r.status === 0 && fs.existsSync(file) && (spec.also === undefined || fs.existsSync(spec.also));
   fs.writeFileSync(path.join(dir, 'build.log'), `${r.stdout ?? ''}\n${r.stderr ?? ''}`);

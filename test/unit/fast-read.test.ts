@@ -336,7 +336,7 @@ describe('readCapture on a worker thread', () => {
   });
 
   it('takes a worker started ahead of its job (report commands start it first thing) and gives the same figures', async () => {
-    const path = capture(45, 30, 3000).writeTemp();
+    const path = capture(45, 220, 3000).writeTemp();
     expect(statSync(path).size).toBeGreaterThanOrEqual(WORKER_MIN_BYTES);
     const small = capture(46, 1, 10).writeTemp();
     prestartReadWorker(small, workerFile); // below WORKER_MIN_BYTES: nothing started
