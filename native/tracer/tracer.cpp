@@ -423,29 +423,97 @@ bool install_call_events() {
 
 void remove_call_events() { _PyInterpreterState_SetEvalFrameFunc(PyInterpreterState_Get(), _PyEval_EvalFrameDefault); }
 
-// threading.setprofile() target: runs once at the start of each threading.Thread, where the
-// thread's name is known, records it and removes itself.
-PyObject* on_thread_start(PyObject*, PyObject* const*, Py_ssize_t) {
+// Thread names. _thread's thread-starting functions are wrapped so that a new thread first records
+// the name of the threading.Thread it runs, then runs it. threading copies them when it is imported
+// (after this, unless site did it first: then its copies are replaced too). Importing threading at
+// start for threading.setprofile() cost every run ~7 ms, most programs never importing it.
+PyObject* g_threading_name = nullptr;
+PyObject* g_original_start_new_thread = nullptr;
+PyObject* g_original_start_joinable_thread = nullptr;  // 3.13+
+
+// In the new thread, before its target: `target` is Thread._bootstrap, a bound method of the Thread.
+PyObject* on_thread_start(PyObject* target, PyObject* args, PyObject* kwargs) {
   ThreadTracer* t = g_active.load() ? this_thread() : nullptr;
-  if (!t) {
-    PyEval_SetProfile(nullptr, nullptr);
-    Py_RETURN_NONE;
+  PyObject* threading = t ? PyImport_GetModule(g_threading_name) : nullptr;  // never imports
+  PyObject* thread_class = threading ? PyObject_GetAttrString(threading, "Thread") : nullptr;
+  PyObject* owner = thread_class && PyMethod_Check(target) ? PyMethod_GET_SELF(target) : nullptr;
+  if (owner && PyObject_IsInstance(owner, thread_class) == 1) {
+    PyObject* name = PyObject_GetAttrString(owner, "name");
+    if (name && PyUnicode_Check(name)) g_writer->set_thread_name(t->ring->thread_id(), utf8_or(name, ""));
+    Py_XDECREF(name);
   }
-  PyObject *exc_type, *exc_value, *exc_tb;
-  PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
-  PyObject* threading = PyImport_ImportModule("threading");
-  PyObject* current = threading ? PyObject_CallMethod(threading, "current_thread", nullptr) : nullptr;
-  PyObject* name = current ? PyObject_GetAttrString(current, "name") : nullptr;
-  if (name) g_writer->set_thread_name(t->ring->thread_id(), utf8_or(name, ""));
-  Py_XDECREF(name);
-  Py_XDECREF(current);
+  Py_XDECREF(thread_class);
   Py_XDECREF(threading);
-  PyErr_Clear();
-  PyErr_Restore(exc_type, exc_value, exc_tb);
-  PyEval_SetProfile(nullptr, nullptr);  // its job is done; call events cover every thread already
-  Py_RETURN_NONE;
+  PyErr_Clear();  // a name not found is not the program's error
+  return PyObject_Call(target, args, kwargs);
 }
-PyMethodDef g_thread_start_def = {"_thread_start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(on_thread_start)), METH_FASTCALL, nullptr};
+PyMethodDef g_thread_start_def = {"_thread_start", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(on_thread_start)),
+                                  METH_VARARGS | METH_KEYWORDS, nullptr};
+
+// _thread.start_new_thread(function, args[, kwargs]) or start_joinable_thread(function, ...): the
+// same call with `function` wrapped.
+PyObject* start_thread_wrapped(PyObject* original, PyObject* args, PyObject* kwargs) {
+  if (PyTuple_GET_SIZE(args) < 1 || !PyCallable_Check(PyTuple_GET_ITEM(args, 0))) return PyObject_Call(original, args, kwargs);
+  PyObject* wrapped = PyCFunction_New(&g_thread_start_def, PyTuple_GET_ITEM(args, 0));
+  PyObject* new_args = wrapped ? PyTuple_New(PyTuple_GET_SIZE(args)) : nullptr;
+  if (!new_args) {
+    Py_XDECREF(wrapped);
+    return nullptr;
+  }
+  PyTuple_SET_ITEM(new_args, 0, wrapped);
+  for (Py_ssize_t i = 1; i < PyTuple_GET_SIZE(args); ++i) {
+    Py_INCREF(PyTuple_GET_ITEM(args, i));
+    PyTuple_SET_ITEM(new_args, i, PyTuple_GET_ITEM(args, i));
+  }
+  PyObject* r = PyObject_Call(original, new_args, kwargs);
+  Py_DECREF(new_args);
+  return r;
+}
+PyObject* py_start_new_thread(PyObject*, PyObject* args, PyObject* kwargs) { return start_thread_wrapped(g_original_start_new_thread, args, kwargs); }
+PyObject* py_start_joinable_thread(PyObject*, PyObject* args, PyObject* kwargs) {
+  return start_thread_wrapped(g_original_start_joinable_thread, args, kwargs);
+}
+PyMethodDef g_start_new_thread_def = {"start_new_thread", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_start_new_thread)),
+                                      METH_VARARGS | METH_KEYWORDS, nullptr};
+PyMethodDef g_start_joinable_thread_def = {"start_joinable_thread",
+                                           reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_start_joinable_thread)),
+                                           METH_VARARGS | METH_KEYWORDS, nullptr};
+
+// Replaces module.name (when it exists) with a wrapper of it; `original` keeps the first one seen.
+bool wrap_attribute(PyObject* module, const char* name, PyMethodDef* def, PyObject** original) {
+  PyObject* current = PyObject_GetAttrString(module, name);
+  if (!current) {
+    PyErr_Clear();
+    return true;  // not in this version
+  }
+  if (!*original) *original = current;  // kept for the process's life
+  else Py_DECREF(current);
+  PyObject* wrapper = PyCFunction_NewEx(def, nullptr, PyUnicode_FromString("_thread"));
+  bool ok = wrapper && PyObject_SetAttrString(module, name, wrapper) == 0;
+  Py_XDECREF(wrapper);
+  return ok;
+}
+
+bool wrap_thread_start() {
+  g_threading_name = PyUnicode_InternFromString("threading");
+  PyObject* thread_module = PyImport_ImportModule("_thread");  // built in, loaded at start-up already
+  bool ok = g_threading_name && thread_module &&
+            wrap_attribute(thread_module, "start_new_thread", &g_start_new_thread_def, &g_original_start_new_thread) &&
+            wrap_attribute(thread_module, "start_joinable_thread", &g_start_joinable_thread_def, &g_original_start_joinable_thread);
+  PyObject* threading = ok ? PyImport_GetModule(g_threading_name) : nullptr;
+  if (threading) {  // imported before tracing started (by site): its own copies are replaced too
+    const char* names[2][2] = {{"_start_new_thread", "start_new_thread"}, {"_start_joinable_thread", "start_joinable_thread"}};
+    for (auto& n : names) {
+      if (!PyObject_HasAttrString(threading, n[0])) continue;
+      PyObject* wrapper = PyObject_GetAttrString(thread_module, n[1]);
+      ok = ok && wrapper && PyObject_SetAttrString(threading, n[0], wrapper) == 0;
+      Py_XDECREF(wrapper);
+    }
+    Py_DECREF(threading);
+  }
+  Py_XDECREF(thread_module);
+  return ok;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Allocator hooks. The original allocator runs first; then, if tracing, one record goes into this
@@ -886,22 +954,16 @@ bool start_tracing(const RunOptions& options) {
   if (t) g_writer->set_thread_name(t->ring->thread_id(), "MainThread");
   g_python_ready.store(true);
   bool ok = g_sample_bytes ? true : install_call_events();
-  PyObject* hook = PyCFunction_New(&g_thread_start_def, nullptr);
-  PyObject* threading = PyImport_ImportModule("threading");
-  PyObject* r1 = threading ? PyObject_CallMethod(threading, "setprofile", "O", hook) : nullptr;
   PyObject* atexit = PyImport_ImportModule("atexit");
   PyObject* module = PyImport_ImportModule("pymemprof");
   PyObject* stop = module ? PyObject_GetAttrString(module, "_stop") : nullptr;
-  PyObject* r2 = atexit && stop ? PyObject_CallMethod(atexit, "register", "O", stop) : nullptr;
-  ok = ok && r1 && r2 && wrap_os_exit();
+  PyObject* r = atexit && stop ? PyObject_CallMethod(atexit, "register", "O", stop) : nullptr;
+  ok = ok && r && wrap_thread_start() && wrap_os_exit();
   if (!ok) PyErr_Print();
-  Py_XDECREF(r1);
-  Py_XDECREF(r2);
+  Py_XDECREF(r);
   Py_XDECREF(stop);
   Py_XDECREF(module);
   Py_XDECREF(atexit);
-  Py_XDECREF(threading);
-  Py_XDECREF(hook);
 
   HeaderInfo h;
   h.python_version = PY_VERSION;

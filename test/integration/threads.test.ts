@@ -9,7 +9,7 @@ import { computeStats } from '../../src/analysis/compute-stats';
 import type { StatsJson } from '../../src/analysis/compute-stats';
 import type { CaptureTables } from '../../src/capture/reader';
 import { describeEachPython } from '../helpers/pythons';
-import { bytearrayBuffer, collectRecords, expectStatus, fixture, lastJson, markerLine, tempDir, traced, SizedRecord } from './util';
+import { bytearrayBuffer, collectRecords, expectStatus, fixture, lastJson, markerLine, plain, tempDir, traced, SizedRecord } from './util';
 
 const FIXTURE = fixture('threads.py');
 
@@ -63,4 +63,42 @@ describeEachPython('threads', (py) => {
     expect(names).toContain('MainThread');
     expect(new Set(stats.threads.map((t) => t.id)).size).toBe(stats.threads.length);
   });
+});
+
+describeEachPython('thread names without importing threading', (py) => {
+  const program = [
+    'import sys',
+    'before = sorted(m for m in ("threading", "collections", "functools") if m in sys.modules)',
+    'import threading, json',
+    'class Sub(threading.Thread):',
+    '    def run(self): self.data = [bytearray(1000) for _ in range(10)]',
+    't = Sub(name="subclassed"); t.start(); t.join()',
+    'u = threading.Thread(target=lambda: [bytearray(1000) for _ in range(10)], name="plain-target"); u.start(); u.join()',
+    'profile = threading.getprofile() if hasattr(threading, "getprofile") else None',
+    'print(json.dumps({"before": before, "profile": repr(profile)}))',
+  ].join('\n');
+
+  for (const early of [false, true]) {
+    test(`names recorded, and the program sees the modules and profile hook plain Python gives it${early ? ' (threading imported by sitecustomize)' : ''}`, async () => {
+      const dir = tempDir(`thn${py.minor}`);
+      try {
+        const script = path.join(dir, 'names.py');
+        fs.writeFileSync(script, program);
+        const env = { ...process.env };
+        if (early) {
+          fs.mkdirSync(path.join(dir, 'site'));
+          fs.writeFileSync(path.join(dir, 'site', 'sitecustomize.py'), 'import threading\n');
+          env.PYTHONPATH = path.join(dir, 'site');
+        }
+        const capture = path.join(dir, 'names.bin');
+        const [t, p] = await Promise.all([traced(py.path, capture, [script], { env }), plain(py.path, [script], { env })]);
+        expectStatus(t, 0, 'traced');
+        expect(lastJson(t.stdout)).toEqual(lastJson(p.stdout));
+        const names = (await computeStats(capture)).threads.map((x) => x.name);
+        expect(names).toEqual(expect.arrayContaining(['MainThread', 'subclassed', 'plain-target']));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
