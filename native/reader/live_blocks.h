@@ -248,7 +248,12 @@ class LiveBlocks {
   // The slot a hint names, or null: for the caller to prefetch a few records ahead of its set or
   // erase (a random line of a table bigger than the cache). The caller prefetches: GCC finds a
   // function that only prefetches free of effects and drops calls to it.
-  const void* slot_address(const Hint& h) const { return h.slot < 0 ? nullptr : &data_[h.slot]; }
+  // Not among the small blocks' regions: the home of addr in the hash table (large blocks, malloc's,
+  // are all there: a random line of a table that outgrows the cache, as on fib_bigints' captures).
+  const void* slot_address(uint64_t addr, const Hint& h) const {
+    if (h.slot >= 0) return &data_[h.slot];
+    return &hash_[address_hash(addr, shift_)];
+  }
 
   Hint hint(uint64_t addr) const {
     Hint h;

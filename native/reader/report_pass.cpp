@@ -182,8 +182,9 @@ void ReportPass::add(const Columns& b) {
     }
     if (i + kBlockAhead < b.count) {
       LiveBlocks<Block>::Hint& ahead = hints[(i + kBlockAhead) & (kHints - 1)];
-      ahead = blocks_.hint(static_cast<uint64_t>(b.address[i + kBlockAhead]));
-      __builtin_prefetch(blocks_.slot_address(ahead), 1);
+      uint64_t addr = static_cast<uint64_t>(b.address[i + kBlockAhead]);
+      ahead = blocks_.hint(addr);
+      __builtin_prefetch(blocks_.slot_address(addr, ahead), 1);
     }
     const LiveBlocks<Block>::Hint* hint = i >= kBlockAhead ? &hints[i & (kHints - 1)] : nullptr;
     uint8_t k = b.kind[i];

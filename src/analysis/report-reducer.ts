@@ -132,7 +132,14 @@ export class ReportReducer {
   private finished = false;
 
   /** The native kernel running the ordered half (native-passes.ts), or null. */
-  private readonly kernel: NativeReportPass | null;
+  private kernel: NativeReportPass | null;
+  /** No batch replayed yet: a sampled capture's first batch may still turn the kernel off. */
+  private started = false;
+  /**
+   * Sampled captures with the tracer's exact live bytes (DecodedBatch.exactLive): the last of those
+   * estimates, the level a new bucket's high-water mark starts from (NaN: none seen yet).
+   */
+  private lastExact = NaN;
 
   /** `native`: use the native kernel when it is built (default true). */
   constructor(tables: CaptureTables, options: { temporaryThreshold?: number; native?: boolean } = {}) {
@@ -252,7 +259,7 @@ export class ReportReducer {
     const c = this.cur;
     if (nb <= c) return;
     this.flushPending(2 * c + 1);
-    this.bEnd[c] = this.liveBytes;
+    this.bEnd[c] = this.level();
     while (nb >= MAX_BUCKETS) {
       // Fill the buckets up to the last one, then merge pairs.
       for (let k = c + 1; k < MAX_BUCKETS; k++) this.emptyBucket(k);
@@ -262,16 +269,21 @@ export class ReportReducer {
     }
     for (let k = this.cur + 1; k < nb; k++) this.emptyBucket(k);
     this.cur = nb;
-    this.bPeak[nb] = this.liveBytes;
+    this.bPeak[nb] = this.level();
     this.bPeakIdx[nb] = this.allocIndex - 1;
-    this.bEnd[nb] = this.liveBytes;
+    this.bEnd[nb] = this.level();
     this.curEndUs = (nb + 1) * this.widthUs;
   }
 
   private emptyBucket(k: number): void {
-    this.bPeak[k] = this.liveBytes;
+    this.bPeak[k] = this.level();
     this.bPeakIdx[k] = this.allocIndex - 1;
-    this.bEnd[k] = this.liveBytes;
+    this.bEnd[k] = this.level();
+  }
+
+  /** Live bytes as the high-water marks count them: the last exact estimate of a sampled capture. */
+  private level(): number {
+    return this.lastExact === this.lastExact ? this.lastExact : this.liveBytes;
   }
 
   /** Halves the number of buckets (called with all buckets closed, nothing pending). */
@@ -337,11 +349,22 @@ export class ReportReducer {
    */
   private replay(b: DecodedBatch, rows: Uint32Array): void {
     if (this.finished) throw new Error('ReportReducer: add() after finish()');
+    if (!this.started) {
+      this.started = true;
+      // The exact live bytes decide the high-water marks: the TypeScript pass knows them (sampled
+      // captures are small).
+      if (b.exactLive) this.kernel = null;
+    }
     if (this.kernel) {
       this.kernel.add(b.kind, b.address, b.size, rows, b.timeUs, b.count);
       return;
     }
     const { kind, address, size, timeUs } = b;
+    // Sampled captures: a bucket's high-water mark is where the tracer's exact count (less the
+    // estimated rounding) was highest, not the samples' weighted sum, whose maximum is a moment noise
+    // picks (see ExactPeak); records without the count fall back to the weighted sum.
+    const exact = this.kernel === null ? b.exactLive : undefined;
+    let lastExact = this.lastExact;
     const blocks = this.blocks;
     const n = b.count;
     const bPeak = this.bPeak;
@@ -367,6 +390,7 @@ export class ReportReducer {
       if (t >= curEndUs) {
         this.liveBytes = liveBytes;
         this.allocIndex = allocIndex;
+        this.lastExact = lastExact;
         this.advance(t);
         c = this.cur;
         curEndUs = this.curEndUs;
@@ -384,16 +408,26 @@ export class ReportReducer {
           liveBytes = this.died(liveBytes, allocIndex, threshold, rowTemp, c, curStartUs, invWidth);
         }
         const live = (liveBytes += sz);
-        if (live > bPeak[c]!) {
-          bPeak[c] = live;
+        const level = exact !== undefined && exact[i] === exact[i] ? (lastExact = exact[i]!) : live;
+        if (level > bPeak[c]!) {
+          bPeak[c] = level;
           bPeakIdx[c] = index;
           if (this.pLen > 0) this.flushPending(2 * c);
-          if (live > peakBytes) {
-            peakBytes = live;
-            peakTimeUs = t;
-          }
+        }
+        if (live > peakBytes) {
+          peakBytes = live;
+          peakTimeUs = t;
         }
       } else if (k <= 6) {
+        if (exact !== undefined && exact[i] === exact[i]) {
+          // A free's count is the highest since its thread's previous sample: reached before the free.
+          const before = (lastExact = exact[i]!);
+          if (before > bPeak[c]!) {
+            bPeak[c] = before;
+            bPeakIdx[c] = allocIndex - 1;
+            if (this.pLen > 0) this.flushPending(2 * c);
+          }
+        }
         frees++;
         if (blocks.delete(address[i]!)) {
           liveBytes = this.died(liveBytes, allocIndex, threshold, rowTemp, c, curStartUs, invWidth);
@@ -409,6 +443,7 @@ export class ReportReducer {
     this.frees = frees;
     this.unknownFrees = unknownFrees;
     this.liveBytes = liveBytes;
+    this.lastExact = lastExact;
     this.peakBytes = peakBytes;
     this.peakTimeUs = peakTimeUs;
     if (n > 0) this.lastTimeUs = timeUs[n - 1]!;
@@ -468,7 +503,7 @@ export class ReportReducer {
     }
     const c = this.cur;
     this.flushPending(2 * c + 1);
-    this.bEnd[c] = this.liveBytes;
+    this.bEnd[c] = this.level();
     const width = this.widthUs;
     this.blocks.forEach((_addr, size, row, index, time) => {
       let ab = Math.floor(time / width);

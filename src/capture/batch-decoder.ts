@@ -101,6 +101,13 @@ export interface DecodedBatch {
    */
   liveBytes?: Float64Array;
   usableSize?: Float64Array;
+  /**
+   * Sampled captures with those counts (set by capture/sampling.ts, on the reading thread only): per
+   * record, the exact peak's estimate of the requested bytes live at the highest moment since the
+   * record's thread's previous sample (ExactPeak.bytes taken there); NaN where a record has none.
+   * The report pass places the high-water marks by it instead of by the samples' weighted sizes.
+   */
+  exactLive?: Float64Array;
 }
 
 // Field numbers of RecordBatch.

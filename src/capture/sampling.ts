@@ -62,12 +62,16 @@ export class ExactPeakTracker {
 
   constructor(private readonly sampleBytes: number) {}
 
-  /** A batch with the sizes as recorded (before weightSampledBatch). */
-  batch(b: DecodedBatch): void {
+  /**
+   * A batch with the sizes as recorded (before weightSampledBatch). With `out`, each record's estimate
+   * (NaN: none) is written there.
+   */
+  batch(b: DecodedBatch, out?: Float64Array): void {
     const { kind, address, size, timeUs, liveBytes, usableSize } = b;
     const n = b.count;
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
+      if (out) out[i] = NaN;
       if (k > 9) continue; // arenas and marks carry no live bytes
       this.records++;
       const a = address[i]!;
@@ -92,6 +96,7 @@ export class ExactPeakTracker {
         continue;
       }
       const e = live - this.roundingSum;
+      if (out) out[i] = e;
       if (this.best === null || e > this.best.bytes) {
         this.best = { bytes: e, timeUs: timeUs[i]!, liveUsableBytes: live, afterRecords: this.before + i + (k >= 4 && k <= 6 ? 0 : 1) };
       }
@@ -112,6 +117,7 @@ export class ExactPeakTracker {
  */
 export function withSampleWeights(next: CaptureVisitor, exact?: { tracker: ExactPeakTracker | null }): CaptureVisitor {
   let sampleBytes = 0;
+  let estimates = new Float64Array(0);
   return {
     ...next,
     header: (h: CaptureHeader) => {
@@ -122,7 +128,12 @@ export function withSampleWeights(next: CaptureVisitor, exact?: { tracker: Exact
     batch: next.batch
       ? (b) => {
           if (sampleBytes > 0) {
-            exact?.tracker?.batch(b);
+            const tracker = exact?.tracker;
+            if (tracker) {
+              if (estimates.length < b.count) estimates = new Float64Array(Math.max(b.count, 2 * estimates.length));
+              tracker.batch(b, estimates);
+              b.exactLive = estimates;
+            }
             weightSampledBatch(b, sampleBytes);
           }
           return next.batch!(b);

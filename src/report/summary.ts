@@ -39,7 +39,11 @@ export interface SummaryJson {
   argv: string[];
   /** 0: every allocation; N: sampled capture (bytes are estimates, counts are samples). */
   sample_bytes: number;
-  /** The high-water mark of the views (sampled captures: the samples' own estimate). */
+  /**
+   * The high-water mark of live bytes as the records count them (sampled captures: the samples' own
+   * estimate; with the tracer's exact live bytes, the views' high-water mark is where those peak,
+   * exact_peak_time_ms).
+   */
   peak_bytes: number;
   peak_time_ms: number;
   /** Sampled captures with the tracer's exact live bytes: the peak from them (stats' peak_bytes). */

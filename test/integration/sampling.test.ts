@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { analyzeStats } from '../../src/analysis/compute-stats';
+import { analyzeReport } from '../../src/analysis/report-analysis';
+import { summaryData } from '../../src/report/summary';
 import { readCapture } from '../../src/capture/reader';
 import { describeEachPython } from '../helpers/pythons';
 import { cli, expectStatus, fixture, markerLine, tempDir, traced } from './util';
@@ -179,6 +181,13 @@ describeEachPython('sampled peak from exact live bytes', (py) => {
       expect(at(first), where).toBeGreaterThan(19_000_000);
       expect(at(second), where).toBeGreaterThan(19_000_000);
       expect(at(many), where).toBeLessThan(1_000_000);
+      // The report pass (flamegraph, summary, tree) puts its high-water mark at the same moment.
+      const report = summaryData(await analyzeReport(out), 'peak', 50);
+      const own = (line: number) => report.locations.find((l) => l.file === moment && l.line === line)?.own_bytes ?? 0;
+      const reportWhere = JSON.stringify(report.locations.slice(0, 4).map((l) => [l.line, l.own_bytes]));
+      expect(own(first), reportWhere).toBeGreaterThan(19_000_000);
+      expect(own(second), reportWhere).toBeGreaterThan(19_000_000);
+      expect(own(many), reportWhere).toBeLessThan(1_000_000);
     }
   }, 120_000);
 

@@ -3,7 +3,11 @@
  * simulated here, weighted by the reader's formula, estimates totals without bias.
  */
 import { describe, expect, it } from 'vitest';
+import { ReportReducer, windowValues } from '../../src/analysis/report-reducer';
+import type { DecodedBatch } from '../../src/capture/batch-decoder';
+import { CaptureTables } from '../../src/capture/reader';
 import { ExactPeakTracker, sampledSize, weightSampledBatch } from '../../src/capture/sampling';
+import { decodedBatch } from '../helpers/capture-builder';
 
 /** Deterministic uniform (0, 1]. */
 function rng(seed: number): () => number {
@@ -126,4 +130,48 @@ describe('ExactPeakTracker', () => {
     v.batch(batch(rows));
     expect(v.result()).toBeNull();
   });
+});
+
+describe('ReportReducer on a sampled capture with exact live bytes', () => {
+  // Two 20 MB blocks (stacks 1, 2) make the exact peak (40 MB); after the second is freed, small
+  // samples on stack 3 whose weighted sizes (noise) sum to 30 MB raise the weighted sum to 50 MB
+  // while the exact count stays at 37 MB. The high-water mark is the exact count's.
+  const rows: [kind: number, address: number, size: number, stack: number, exact: number, timeUs: number][] = [
+    [1, 0x1000, 20e6, 1, 20e6, 10],
+    [1, 0x2000, 20e6, 2, 40e6, 20],
+    [4, 0x2000, 0, 0, 40e6, 30],
+  ];
+  for (let i = 0; i < 30; i++) rows.push([3, 0x10000 + 16 * i, 1e6, 3, 37e6, 40 + i]);
+  const batchOf = (withExact: boolean): DecodedBatch => ({
+    ...decodedBatch(rows.map(([kind, address, size, stack, , timeUs]) => ({ kind, address, size, stack, thread: 1, timeUs }))),
+    exactLive: withExact ? Float64Array.from(rows, (r) => r[4]) : undefined,
+  });
+  const peakByStack = (withExact: boolean, native: boolean) => {
+    const tables = new CaptureTables();
+    tables.addStackNodes({ id: [1, 2, 3], parent: [0, 0, 0], code: [1, 1, 1], offset: [0, 0, 0] });
+    const r = new ReportReducer(tables, { native });
+    r.add(batchOf(withExact));
+    r.finish();
+    const t = r.temporal();
+    const bytes = new Float64Array(r.rowStacks().length);
+    windowValues(t, r.timeline().peak, 'peak', 0, r.timeline().peak.length - 1, bytes, new Float64Array(bytes.length));
+    const byStack = new Map<number, number>();
+    r.rowStacks().forEach((s, row) => byStack.set(s, (byStack.get(s) ?? 0) + bytes[row]!));
+    return { byStack, figures: r.figures(), peak: Math.max(...r.timeline().peak) };
+  };
+
+  for (const native of [false, true]) {
+    it(`puts the high-water mark where the exact count peaks (${native ? 'native kernel built' : 'TypeScript pass'})`, () => {
+      const exact = peakByStack(true, native);
+      expect(exact.byStack.get(1)).toBe(20e6);
+      expect(exact.byStack.get(2)).toBe(20e6);
+      expect(exact.byStack.get(3) ?? 0).toBe(0);
+      expect(exact.peak).toBe(40e6); // the chart's high-water mark: the exact count
+      expect(exact.figures.peakBytes).toBe(50e6); // the samples' own estimate, as before
+      // Without the counts: the weighted sum's maximum, at the end.
+      const weighted = peakByStack(false, native);
+      expect(weighted.byStack.get(2) ?? 0).toBe(0);
+      expect(weighted.byStack.get(3)).toBe(30e6);
+    });
+  }
 });
