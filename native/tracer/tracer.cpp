@@ -488,9 +488,11 @@ bool wrap_attribute(PyObject* module, const char* name, PyMethodDef* def, PyObje
   }
   if (!*original) *original = current;  // kept for the process's life
   else Py_DECREF(current);
-  PyObject* wrapper = PyCFunction_NewEx(def, nullptr, PyUnicode_FromString("_thread"));
+  PyObject* module_name = PyModule_GetNameObject(module);
+  PyObject* wrapper = module_name ? PyCFunction_NewEx(def, nullptr, module_name) : nullptr;
   bool ok = wrapper && PyObject_SetAttrString(module, name, wrapper) == 0;
   Py_XDECREF(wrapper);
+  Py_XDECREF(module_name);
   return ok;
 }
 

@@ -281,6 +281,13 @@ export class ReportReducer {
     this.bEnd[k] = this.level();
   }
 
+  /** A new high-water mark of bucket c, after allocation `index`: the frees waiting are before it. */
+  private raisePeak(c: number, level: number, index: number): void {
+    this.bPeak[c] = level;
+    this.bPeakIdx[c] = index;
+    if (this.pLen > 0) this.flushPending(2 * c);
+  }
+
   /** Live bytes as the high-water marks count them: the last exact estimate of a sampled capture. */
   private level(): number {
     return this.lastExact === this.lastExact ? this.lastExact : this.liveBytes;
@@ -363,12 +370,11 @@ export class ReportReducer {
     // Sampled captures: a bucket's high-water mark is where the tracer's exact count (less the
     // estimated rounding) was highest, not the samples' weighted sum, whose maximum is a moment noise
     // picks (see ExactPeak); records without the count fall back to the weighted sum.
-    const exact = this.kernel === null ? b.exactLive : undefined;
+    const exact = b.exactLive;
     let lastExact = this.lastExact;
     const blocks = this.blocks;
     const n = b.count;
     const bPeak = this.bPeak;
-    const bPeakIdx = this.bPeakIdx;
     const threshold = this.temporaryThreshold;
     let rowTemp: Float64Array = this.rowTemp;
     let allocIndex = this.allocIndex;
@@ -409,11 +415,7 @@ export class ReportReducer {
         }
         const live = (liveBytes += sz);
         const level = exact !== undefined && exact[i] === exact[i] ? (lastExact = exact[i]!) : live;
-        if (level > bPeak[c]!) {
-          bPeak[c] = level;
-          bPeakIdx[c] = index;
-          if (this.pLen > 0) this.flushPending(2 * c);
-        }
+        if (level > bPeak[c]!) this.raisePeak(c, level, index);
         if (live > peakBytes) {
           peakBytes = live;
           peakTimeUs = t;
@@ -422,11 +424,7 @@ export class ReportReducer {
         if (exact !== undefined && exact[i] === exact[i]) {
           // A free's count is the highest since its thread's previous sample: reached before the free.
           const before = (lastExact = exact[i]!);
-          if (before > bPeak[c]!) {
-            bPeak[c] = before;
-            bPeakIdx[c] = allocIndex - 1;
-            if (this.pLen > 0) this.flushPending(2 * c);
-          }
+          if (before > bPeak[c]!) this.raisePeak(c, before, allocIndex - 1);
         }
         frees++;
         if (blocks.delete(address[i]!)) {

@@ -69,9 +69,9 @@ export class ExactPeakTracker {
   batch(b: DecodedBatch, out?: Float64Array): void {
     const { kind, address, size, timeUs, liveBytes, usableSize } = b;
     const n = b.count;
+    out?.fill(NaN, 0, n);
     for (let i = 0; i < n; i++) {
       const k = kind[i]!;
-      if (out) out[i] = NaN;
       if (k > 9) continue; // arenas and marks carry no live bytes
       this.records++;
       const a = address[i]!;
